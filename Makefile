@@ -1,0 +1,28 @@
+# amdrn: `make demo` and `make test` each install, build and run (Debian 12, as root).
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+demo: build
+	$(BUILD)/amdrn demo
+
+bench: build
+	bash bench/run_all.sh
+
+clean:
+	rm -rf $(BUILD)
