@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libinsighttoolkit5-dev   # image I/O (DICOM via GDCM, NIfTI, NRRD, MHA), geometry
-  libgdcm-dev              # DICOM tag access for the pre-flight check
+  libgdcm-dev libgdcm-tools  # DICOM tag access for the pre-flight check (GDCM's CMake config needs the tools)
   libtorch-dev             # LibTorch 1.13 (CPU, oneDNN) for the U-Net and the ResNet
   libeigen3-dev            # dense linear algebra for the statistics module
   nlohmann-json3-dev       # JSON (plans, dataset.json, QC records, --json output)

@@ -5,6 +5,7 @@
 
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
+#include <itkImageIOFactory.h>
 #include <itkGDCMImageIOFactory.h>
 #include <itkMetaImageIOFactory.h>
 #include <itkMultiThreaderBase.h>
@@ -14,6 +15,7 @@
 #include "core/file_util.h"
 #include "core/threads.h"
 #include "io/itk_bridge.h"
+#include "io/segmentation.h"
 
 namespace amdrn::io {
 namespace {
@@ -74,9 +76,68 @@ bool IsWritableVolumePath(const std::string& path) {
          ext == ".nhdr" || ext == ".mha" || ext == ".mhd";
 }
 
-StatusOr<ImageF> ReadImage(const std::string& path) {
+StatusOr<ImageF> ReadImage(const std::string& path, const ReadOptions& options) {
+  ConfigureItk();
+  if (LooksLikeDicom(path)) {
+    DicomQcRecord qc;
+    auto image = ReadDicom(path, options.dicom, &qc);
+    if (options.dicom_qc) *options.dicom_qc = qc;
+    return image;
+  }
+  if (IsDirectory(path)) {
+    return NotFoundError("expected a volume file or a DICOM folder at " + path +
+                         ", found a folder without DICOM files");
+  }
   AMDRN_ASSIGN_OR_RETURN(auto image, ReadItkFile<float>(path));
   return FromItk<float>(image.GetPointer());
+}
+
+StatusOr<VolumeInfo> ReadVolumeInfo(const std::string& path, const ReadOptions& options) {
+  ConfigureItk();
+  VolumeInfo info;
+  if (LooksLikeDicom(path)) {
+    DicomQcRecord qc;
+    auto image = ReadDicom(path, options.dicom, &qc);
+    if (options.dicom_qc) *options.dicom_qc = qc;
+    if (!image.ok()) return image.status();
+    info.geometry = image->geometry();
+    info.format = "DICOM";
+    info.component_type = "float32 (rescaled)";
+    info.modality = qc.modality;
+    info.manufacturer = qc.manufacturer;
+    return info;
+  }
+  if (!PathExists(path)) return NotFoundError("expected a volume file at " + path + ", found nothing");
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::FileModeEnum::ReadMode);
+  if (!io) return DataLossError("expected a NIfTI, NRRD, MHA or DICOM volume, found " + path + " in no known format");
+  try {
+    io->SetFileName(path);
+    io->ReadImageInformation();
+  } catch (const itk::ExceptionObject& e) {
+    return DataLossError("cannot read the header of " + path + ": " + e.GetDescription());
+  }
+  if (io->GetNumberOfDimensions() > 3 || io->GetNumberOfDimensions() < 2) {
+    return InvalidArgumentError("expected a 3D volume, found " + std::to_string(io->GetNumberOfDimensions()) +
+                                " dimensions in " + path);
+  }
+  for (unsigned c = 0; c < 3; ++c) {
+    bool has = c < io->GetNumberOfDimensions();
+    info.geometry.size[c] = has ? static_cast<int64_t>(io->GetDimensions(c)) : 1;
+    info.geometry.spacing_mm[c] = has ? io->GetSpacing(c) : 1.0;
+    info.geometry.origin_lps[c] = has ? io->GetOrigin(c) : 0.0;
+    for (unsigned r = 0; r < 3; ++r) {
+      bool in = has && r < io->GetNumberOfDimensions();
+      info.geometry.direction[r * 3 + c] = in ? io->GetDirection(c)[r] : (r == c ? 1.0 : 0.0);
+    }
+  }
+  std::string name = io->GetNameOfClass();
+  info.format = name.find("Nifti") != std::string::npos  ? "NIfTI"
+                : name.find("Nrrd") != std::string::npos ? "NRRD"
+                : name.find("Meta") != std::string::npos ? "MetaImage"
+                                                         : name;
+  info.component_type = itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType());
+  info.num_components = static_cast<int>(io->GetNumberOfComponents());
+  return info;
 }
 
 StatusOr<LabelMap> ReadLabelMap(const std::string& path) {
@@ -115,6 +176,7 @@ Status WriteImage(const ImageF& image, const std::string& path, const WriteOptio
 }
 
 Status WriteLabelMap(const LabelMap& labels, const std::string& path) {
+  if (FileExtension(path) == ".seg.nrrd") return WriteSegNrrd(labels, path, DefaultSegments(labels));
   if (!IsWritableVolumePath(path)) {
     return InvalidArgumentError("expected an output ending in .nii, .nii.gz, .nrrd, .mha or .mhd, found " + path);
   }
