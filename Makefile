@@ -16,7 +16,8 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j 1
+	bash scripts/fetch-test-data.sh $(BUILD)/realdata
+	cd $(BUILD) && AMDRN_REALDATA=$(CURDIR)/$(BUILD)/realdata/files ctest --output-on-failure -j 2
 
 demo: build
 	$(BUILD)/amdrn demo

@@ -66,15 +66,35 @@ void PrintText(const io::VolumeInfo& info, const Stats& stats) {
   std::printf("field of view: %.4g x %.4g x %.4g mm\n", g.size[0] * g.spacing_mm[0],
               g.size[1] * g.spacing_mm[1], g.size[2] * g.spacing_mm[2]);
   std::printf("origin (LPS):  %g, %g, %g mm\n", g.origin_lps[0], g.origin_lps[1], g.origin_lps[2]);
-  std::printf("direction:     [%g %g %g; %g %g %g; %g %g %g]%s\n", g.direction[0], g.direction[1],
-              g.direction[2], g.direction[3], g.direction[4], g.direction[5], g.direction[6],
-              g.direction[7], g.direction[8], g.IsIdentityDirection() ? " (identity)" : "");
+  auto d = [&g](int e) { return g.direction[e] + 0.0; };  // prints -0 as 0
+  std::printf("direction:     [%g %g %g; %g %g %g; %g %g %g]%s\n", d(0), d(1), d(2), d(3), d(4),
+              d(5), d(6), d(7), d(8), g.IsIdentityDirection() ? " (identity)" : "");
   std::printf("stored type:   %s%s\n", info.component_type.c_str(),
               info.num_components > 1 ? (" x " + std::to_string(info.num_components)).c_str() : "");
   std::printf("intensity:     min %g, max %g, mean %.6g, sd %.6g\n", stats.min, stats.max,
               stats.mean, stats.sd);
   if (!info.modality.empty()) std::printf("modality:      %s\n", info.modality.c_str());
   if (!info.manufacturer.empty()) std::printf("manufacturer:  %s\n", info.manufacturer.c_str());
+}
+
+// Checks that `labels_path` matches the image's grid and prints voxel counts and volumes
+// per label.
+int DescribeLabels(const ImageF& image, const std::string& labels_path, bool json) {
+  auto labels = io::ReadLabelMap(labels_path);
+  if (!labels.ok()) return ReportError("info", labels.status());
+  Status same = CheckSameGeometry(image.geometry(), labels->geometry(), "image", "label map");
+  if (!same.ok()) return ReportError("info", same);
+  int64_t counts[256] = {0};
+  for (uint8_t v : labels->voxels()) ++counts[v];
+  nlohmann::json j = nlohmann::json::array();
+  for (int label = 1; label < 256; ++label) {
+    if (!counts[label]) continue;
+    double ml = counts[label] * image.geometry().VoxelVolumeMm3() / 1000.0;
+    j.push_back({{"label", label}, {"voxels", counts[label]}, {"volume_ml", ml}});
+    if (!json) std::printf("label %3d:     %lld voxels, %.4g ml\n", label, static_cast<long long>(counts[label]), ml);
+  }
+  if (json) std::printf("%s\n", nlohmann::json({{"labels", j}}).dump(2).c_str());
+  return kExitOk;
 }
 
 int RunInfo(int argc, char** argv) {
@@ -86,6 +106,9 @@ int RunInfo(int argc, char** argv) {
   DicomFlags dicom;
   app.add_option("path", path, "volume file (NIfTI, NRRD, MHA) or DICOM folder/file")->required();
   app.add_flag("--json", json, "print JSON instead of text");
+  std::string labels_path;
+  app.add_option("--labels", labels_path,
+                 "a label map to check against the image's geometry; prints volume per label");
   dicom.AddTo(app);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
 
@@ -116,6 +139,7 @@ int RunInfo(int argc, char** argv) {
   } else {
     PrintText(info, stats);
   }
+  if (!labels_path.empty()) return DescribeLabels(*image, labels_path, json);
   return kExitOk;
 }
 

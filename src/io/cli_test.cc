@@ -110,6 +110,20 @@ TEST_F(CliTest, ConvertRoundTripsThroughEveryFormat) {
   EXPECT_EQ(image_.voxels(), back->voxels());
 }
 
+TEST_F(CliTest, LabelMapWithOtherGeometryExitsFour) {
+  LabelMap labels(image_.geometry(), 0);
+  labels.at(2, 2, 2) = 3;
+  ASSERT_TRUE(WriteLabelMap(labels, Path("same.nii.gz")).ok());
+  CliRun ok = Amdrn("info " + Path("cbct.nii.gz") + " --labels " + Path("same.nii.gz"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("label   3:     1 voxels"), std::string::npos) << ok.output;
+  labels.mutable_geometry().spacing_mm[0] = 0.4;
+  ASSERT_TRUE(WriteLabelMap(labels, Path("other.nii.gz")).ok());
+  CliRun bad = Amdrn("info " + Path("cbct.nii.gz") + " --labels " + Path("other.nii.gz"));
+  EXPECT_EQ(bad.exit_code, 4) << bad.output;
+  EXPECT_NE(bad.output.find("spacings differ"), std::string::npos) << bad.output;
+}
+
 TEST_F(CliTest, ConvertToSegNrrdAndBadOutputs) {
   LabelMap labels(image_.geometry(), 0);
   labels.at(1, 1, 1) = 2;

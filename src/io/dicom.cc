@@ -302,6 +302,10 @@ Status PreflightDicom(const std::string& path, const DicomPreflightOptions& opti
     series = groups[0];
   }
   DescribeSeries(scanner, series[0], qc);
+  if (qc->modality != "CT") {
+    qc->warnings.push_back("modality " + (qc->modality.empty() ? std::string("missing") : qc->modality) +
+                           " is not CT; intensities may not be CBCT grey values");
+  }
   if (qc->sop_class_uid.rfind(kSecondaryCapturePrefix, 0) == 0 && !options.allow_secondary_capture) {
     return Refuse(qc, "expected CT or CBCT images, found Secondary Capture images (screen captures "
                       "whose geometry tags are not reliable)");
