@@ -23,7 +23,8 @@ demo: build
 	$(BUILD)/amdrn demo
 
 bench: build
-	bash bench/run_all.sh
+	@echo "benchmarks built in $(BUILD)/bench/; run each from the repository root (see its --help and docs/)"
+	@ls $(BUILD)/bench/ | grep -v -E '\.cmake|CMakeFiles|Makefile' || true
 
 clean:
 	rm -rf $(BUILD)
