@@ -1,13 +1,15 @@
 // `amdrn demo`: the whole risk pipeline on a built-in synthetic cohort, end to end.
 //   1. synth      a synthetic CBCT cohort with known truth (quick preset)
 //   2. radiomics  PyRadiomics-default features of MS, SM and RAB for every case
-//   3. stats      clinical model (EMR), LASSO Rad score, optional DL score, fused model
+//   3. models     clinical model (EMR), LASSO Rad score, DL score (out-of-fold), fused model
 //   4. evaluate   each model on the held-out test split (AUC with DeLong CI, metrics at the
 //                 training Youden cut-off, calibration, decision curve) and the nomogram
 // Each step runs the same subcommand a user would run; its files stay in --out. The only use
 // of truth.csv is the last line: the Bayes-optimal AUC on the same test cases, for scale.
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -40,7 +42,14 @@ int RunCommand(const std::string& name, std::vector<std::string> args) {
     std::vector<char*> argv = {program.data()};
     for (std::string& a : args) argv.push_back(a.data());
     std::string line = "amdrn " + name;
-    for (size_t i = 1; i < argv.size(); ++i) line += std::string(" ") + argv[i];
+    for (size_t i = 1; i < argv.size(); ++i) {
+      std::string arg = argv[i];
+      if (arg.size() > 100) {  // long column lists: show their start and length
+        size_t items = std::count(arg.begin(), arg.end(), ',') + 1;
+        arg = arg.substr(0, 60) + "...(" + std::to_string(items) + " columns)";
+      }
+      line += " " + arg;
+    }
     std::printf("\n$ %s\n", line.c_str());
     std::fflush(stdout);
     return command.run(static_cast<int>(argv.size()), argv.data());
@@ -135,9 +144,22 @@ double Auc(const std::vector<double>& score, const std::vector<double>& outcome)
 
 void PrintTestSummary(const std::string& dir, const std::string& cohort_dir) {
   auto metrics = ReadCsv(dir + "/eval_test/metrics.csv");
-  std::printf("\n== Held-out test split ==\n");
+  std::printf("\n== Held-out test split (cut-offs fixed on the training split) ==\n");
   if (metrics.ok()) {
-    std::printf("%s", metrics->ToString().c_str());
+    std::printf("%-12s %4s  %-22s %8s %8s %8s %7s\n", "model", "n", "AUC (95% CI, DeLong)",
+                "accuracy", "sensitiv", "specific", "Brier");
+    auto col = [&](const std::vector<std::string>& row, const char* name) {
+      int c = metrics->ColumnIndex(name);
+      return c < 0 ? std::nan("") : std::atof(row[c].c_str());
+    };
+    for (const auto& row : metrics->rows()) {
+      char auc[64];
+      std::snprintf(auc, sizeof(auc), "%.3f (%.3f-%.3f)", col(row, "auc"), col(row, "auc_ci_lower"),
+                    col(row, "auc_ci_upper"));
+      std::printf("%-12s %4.0f  %-22s %8.3f %8.3f %8.3f %7.3f\n", row[0].c_str(), col(row, "n"), auc,
+                  col(row, "accuracy"), col(row, "sensitivity"), col(row, "specificity"),
+                  col(row, "brier"));
+    }
   }
   // Scoring only: the generator's own Bayes-optimal probabilities on the same test cases.
   auto truth = ReadCsv(cohort_dir + "/truth.csv");
@@ -165,7 +187,7 @@ struct DemoOptions {
   int cases = 100;
   uint64_t seed = 1;
   int threads = 0;
-  bool with_dl = false;
+  bool with_dl = true;
   int dl_epochs = 6;
 };
 
@@ -310,7 +332,7 @@ int RunDemoCommand(int argc, char** argv) {
   app.add_option("--cases", o.cases, "cohort size")->capture_default_str();
   app.add_option("--seed", o.seed, "cohort seed")->capture_default_str();
   app.add_option("--threads", o.threads, "worker threads (0 = all cores)")->capture_default_str();
-  app.add_flag("--with-dl", o.with_dl, "also train the DL score (minutes on 2 cores)");
+  app.add_flag("--dl,!--no-dl", o.with_dl, "train the DL score too (default on; about 30 s on 2 cores)");
   app.add_option("--dl-epochs", o.dl_epochs, "epochs per DL fold")->capture_default_str();
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   SetThreadCount(o.threads);
