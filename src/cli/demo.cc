@@ -220,7 +220,7 @@ Status RunDemo(const DemoOptions& o) {
   std::printf("\n== 3. models (training split) ==");
   const std::string train = o.out + "/train.csv", test = o.out + "/test.csv";
   rc = RunCommand("stats", {"fit", "--data", train, "--outcome", kOutcome, "--predictors",
-                            Join(kEmrColumns), "--categorical", "tooth_site", "--missing", "impute",
+                            Join(kEmrColumns), "--categorical", "tooth_site", "--missing", "impute", "--firth",
                             "--out-model", o.out + "/clinical_model.json", "--out-table",
                             o.out + "/clinical_table.csv"});
   if (rc != kExitOk) return InternalError("the clinical model failed");

@@ -1,11 +1,26 @@
 #include "stats/clinical_model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 
 #include "stats/distributions.h"
 
 namespace amdrn::stats {
 namespace {
+
+// Quasi-complete separation that glm's own check misses: IRLS converges, but a coefficient
+// has run off to a large value with a standard error orders of magnitude larger (for example
+// a missing-value indicator whose rows all share one outcome). Returns the first such term.
+bool QuasiSeparated(const LogisticFit& fit, std::string* term) {
+  for (int j = 0; j < fit.coefficients.size(); ++j) {
+    if (std::abs(fit.coefficients[j]) > 8.0 && fit.standard_errors[j] > 50.0) {
+      *term = fit.names[j];
+      return true;
+    }
+  }
+  return false;
+}
 
 // Columns of the design belonging to the given variables, in design order.
 std::vector<int> ColumnsOf(const DesignMatrix& d, const std::vector<int>& variables) {
@@ -124,6 +139,12 @@ StatusOr<ClinicalModel> FitClinicalModel(const CsvTable& table, const std::strin
   m.selected = VariableNames(spec, current);
   LogisticOptions lo = options.logistic;
   AMDRN_ASSIGN_OR_RETURN(m.fit, FitVariables(d, y, current, lo));
+  std::string quasi_term;
+  if (!m.fit.separation && QuasiSeparated(m.fit, &quasi_term)) {
+    m.fit.separation = true;
+    m.warnings.push_back("term '" + quasi_term + "' has a huge estimate and standard error: "
+                         "quasi-complete separation");
+  }
   if (m.fit.separation) {
     m.warnings.push_back("the multivariable model separates the outcome (MLE does not exist)");
     if (options.firth_on_separation) {

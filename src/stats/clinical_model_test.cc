@@ -34,6 +34,32 @@ TEST(ClinicalModelTest, BackwardAicMatchesRStep) {
   EXPECT_EQ(m->steps.size(), kCandidates.size() - (terms.size() - 1));
 }
 
+// A binary column whose 1-rows all have outcome 0 (like a missing-value indicator with no
+// events): IRLS converges with a huge estimate and SE, which glm's boundary check misses.
+TEST(ClinicalModelTest, QuasiSeparationIsFlaggedAndRefittedWithFirth) {
+  CsvTable t({"y", "x", "flag"});
+  uint32_t state = 12345;
+  for (int i = 0; i < 80; ++i) {
+    state = state * 1664525u + 1013904223u;
+    double u = (state >> 8) / 16777216.0;
+    double x = (i % 20) / 10.0 - 1.0;
+    bool flag = i % 10 == 0;
+    int y = flag ? 0 : (u < 1.0 / (1.0 + std::exp(-1.5 * x)) ? 1 : 0);
+    ASSERT_TRUE(t.AddRow({std::to_string(y), std::to_string(x), flag ? "1" : "0"}).ok());
+  }
+  ClinicalOptions o;
+  o.screen_p = 1.0;
+  o.selection = Selection::kNone;
+  o.firth_on_separation = true;
+  StatusOr<ClinicalModel> m = FitClinicalModel(t, "y", {"x", "flag"}, {}, o);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  bool flagged = false;
+  for (const std::string& w : m->warnings) flagged |= w.find("quasi-complete") != std::string::npos;
+  EXPECT_TRUE(flagged);
+  EXPECT_TRUE(m->fit.firth);
+  EXPECT_LT(std::abs(m->fit.coefficients[2]), 8.0) << "Firth keeps the estimate finite";
+}
+
 TEST(ClinicalModelTest, UnivariableTableMatchesR) {
   ClinicalOptions o;
   o.selection = Selection::kNone;
