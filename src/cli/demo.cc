@@ -23,6 +23,7 @@
 #include "core/file_util.h"
 #include "core/logging.h"
 #include "core/threads.h"
+#include "stats/roc.h"
 #include "synth/synth.h"
 
 namespace amdrn::cli {
@@ -116,7 +117,8 @@ Status WriteSplitTables(const CsvTable& clinical,
   return OkStatus();
 }
 
-// Adds column `score_column` of a `stats predict` / `dl` output (keyed by case_id) to `extra`.
+// Adds `value_column` (default: the second-last column, the score of `stats predict`) of a
+// table keyed by `id_column` to `extra` under the name `as`.
 Status MergeScores(const std::string& path, const std::string& id_column,
                    const std::string& value_column, const std::string& as,
                    std::map<std::string, std::map<std::string, std::string>>* extra) {
@@ -126,20 +128,6 @@ Status MergeScores(const std::string& path, const std::string& id_column,
   if (v < 0) return NotFoundError("expected a column " + value_column + " in " + path);
   for (size_t r = 0; r < t.num_rows(); ++r) (*extra)[ids[r]][as] = t.rows()[r][v];
   return OkStatus();
-}
-
-// AUC of `score` for `outcome` (Mann-Whitney), for the Bayes-optimal reference line.
-double Auc(const std::vector<double>& score, const std::vector<double>& outcome) {
-  double pairs = 0, wins = 0;
-  for (size_t i = 0; i < score.size(); ++i) {
-    for (size_t j = 0; j < score.size(); ++j) {
-      if (outcome[i] == 1 && outcome[j] == 0) {
-        pairs += 1;
-        wins += score[i] > score[j] ? 1.0 : (score[i] == score[j] ? 0.5 : 0.0);
-      }
-    }
-  }
-  return pairs > 0 ? wins / pairs : NAN;
 }
 
 void PrintTestSummary(const std::string& dir, const std::string& cohort_dir) {
@@ -177,8 +165,10 @@ void PrintTestSummary(const std::string& dir, const std::string& cohort_dir) {
         o.push_back((*y)[r]);
       }
     }
-    std::printf("Bayes-optimal AUC on these test cases (%s, from truth.csv): %.3f\n", subset,
-                Auc(s, o));
+    auto auc = stats::ComputeAuc(o, s);
+    if (auc.ok()) {
+      std::printf("Bayes-optimal AUC on these test cases (%s, from truth.csv): %.3f\n", subset, *auc);
+    }
   }
 }
 
@@ -284,11 +274,9 @@ Status RunDemo(const DemoOptions& o) {
     std::vector<std::string> prob_columns;
     for (const auto& m : models) prob_columns.push_back(m.second);
     if (o.with_dl) prob_columns.push_back("p_dl");
-    CsvTable scored({"case_id", kOutcome});
-    for (const auto& pc : prob_columns) (void)pc;
     std::vector<std::string> header = {"case_id", kOutcome};
     header.insert(header.end(), prob_columns.begin(), prob_columns.end());
-    scored = CsvTable(header);
+    CsvTable scored(header);
     AMDRN_ASSIGN_OR_RETURN(CsvTable t, ReadCsv(o.out + "/" + split + ".csv"));
     AMDRN_ASSIGN_OR_RETURN(auto ids, t.Column("case_id"));
     AMDRN_ASSIGN_OR_RETURN(auto ys, t.Column(kOutcome));

@@ -116,7 +116,7 @@ StatusOr<std::vector<seg::RawCase>> InputCases(const std::vector<std::string>& i
     if (!PathExists(input)) return NotFoundError("input " + input + " does not exist");
     if (desc.num_channels != 1) {
       return FailedPreconditionError("the model needs " + std::to_string(desc.num_channels) +
-                                     " channels: give a folder of {CASE}_XXXX files");
+                                     " channels: give a folder of {CASE}_0000, {CASE}_0001, ... channel files");
     }
     std::string name = fs::path(input).filename().string();
     std::string id = name.substr(0, name.size() - FileExtension(name).size());
@@ -180,7 +180,7 @@ int RunSegPredict(int argc, char** argv) {
                "in the input geometry.", argv[0]);
   app.add_option("--model,-m", model_dir, "Model folder")->required();
   app.add_option("--input,-i", inputs,
-                 "Image file(s), or folder(s) of {CASE}_XXXX<ending> images")->required();
+                 "Image file(s), or folder(s) of {CASE}_0000<ending> channel images")->required();
   app.add_option("--out,-o", out_dir, "Output folder (<case><format>)")->required();
   app.add_option("--folds", folds, "Comma-separated folds to ensemble (default: all in the model)");
   app.add_option("--step", o.step, "Sliding-window step as a fraction of the patch")
