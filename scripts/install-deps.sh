@@ -10,6 +10,7 @@ packages=(
   libinsighttoolkit5-dev   # image I/O (DICOM via GDCM, NIfTI, NRRD, MHA), geometry
   libgdcm-dev libgdcm-tools  # DICOM tag access for the pre-flight check (GDCM's CMake config needs the tools)
   libtorch-dev             # LibTorch 1.13 (CPU, oneDNN) for the U-Net and the ResNet
+  libdnnl-dev              # oneDNN 2.6 (the one LibTorch uses) for the fused U-Net inference engine
   libeigen3-dev            # dense linear algebra for the statistics module
   nlohmann-json3-dev       # JSON (plans, dataset.json, QC records, --json output)
   libyaml-cpp-dev          # PyRadiomics parameter files

@@ -19,7 +19,7 @@
 namespace amdrn::synth {
 
 // Version of the generator; bumped whenever a seed would produce different data.
-constexpr const char* kGeneratorVersion = "1.0";
+constexpr const char* kGeneratorVersion = "2.0";
 
 struct Preset {
   std::string name;   // "quick" or "full"
