@@ -4,21 +4,23 @@
 //   NGTDM) on Original + LoG (sigma 1, 2, 3 mm) + Wavelet (coif1, 8 decompositions), binWidth
 //   25, on the three AMDRN regions (MS 1, SM 2, RAB 3) of a synthetic 0.3 mm CBCT.
 //   small: 160x160x128 voxels (amdrn and PyRadiomics); large: 400x400x400 (amdrn only unless
-//   --peer-large). Each measurement runs in its own process so peak RSS is its own.
+//   --peer-large). Each measurement runs in its own process so peak RSS is its own. amdrn
+//   runs --repeat times on the small volume (one run before the peer, the rest after) and the
+//   median is reported with wall and CPU seconds and the load average at each run.
 // Usage (from the repository root):
-//   radiomics_bench [--threads 2] [--peer-python /tmp/pyrad-venv/bin/python] [--no-peer]
-//                   [--no-large] [--peer-large] [--work DIR]
+//   radiomics_bench [--threads 2] [--repeat 3] [--peer-python /tmp/pyrad-venv/bin/python]
+//                   [--no-peer] [--no-large] [--peer-large] [--work DIR]
 //   radiomics_bench --mode extract --image I --mask M --params P [--threads N]   (internal)
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,7 @@
 #include "core/threads.h"
 #include "io/volume_io.h"
 #include "radiomics/extractor.h"
+#include "radiomics/sinus_volume.h"
 
 namespace amdrn::radiomics {
 namespace {
@@ -57,6 +60,7 @@ struct Args {
   std::string mode = "all", image, mask, params, out, work;
   std::string peer_python = "/tmp/pyrad-venv/bin/python";
   int threads = 2;
+  int repeat = 3;
   bool peer = true, large = true, peer_large = false;
 };
 
@@ -72,6 +76,7 @@ Args Parse(int argc, char** argv) {
     else if (k == "--out") a.out = next();
     else if (k == "--work") a.work = next();
     else if (k == "--threads") a.threads = std::atoi(next().c_str());
+    else if (k == "--repeat") a.repeat = std::max(1, std::atoi(next().c_str()));
     else if (k == "--peer-python") a.peer_python = next();
     else if (k == "--no-peer") a.peer = false;
     else if (k == "--no-large") a.large = false;
@@ -80,54 +85,29 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-// A CBCT-like volume: soft tissue, maxillary bone with trabecular texture, an air-filled
-// sinus (MS) lined by a 1-2 voxel membrane (SM), residual alveolar bone below (RAB), noise
-// and a slight beam-hardening ramp; grey values in an uncalibrated HU-like range.
-void MakeVolume(const Index3& size, double spacing_mm, ImageF* image, LabelMap* mask) {
-  Geometry g;
-  g.size = size;
-  g.spacing_mm = {spacing_mm, spacing_mm, spacing_mm};
-  *image = ImageF(g);
-  *mask = LabelMap(g, 0);
-  std::mt19937 rng(7);
-  std::normal_distribution<float> noise(0.0f, 35.0f);
-  const double cx = size[0] * 0.5, cy = size[1] * 0.5, cz = size[2] * 0.55;
-  const double rx = size[0] * 0.30, ry = size[1] * 0.25, rz = size[2] * 0.30;
-  const double membrane = 1.6 / spacing_mm * 0.3;  // about 1.6 voxels at 0.3 mm
-  for (int64_t k = 0; k < size[2]; ++k) {
-    for (int64_t j = 0; j < size[1]; ++j) {
-      for (int64_t i = 0; i < size[0]; ++i) {
-        const double dx = (i - cx) / rx, dy = (j - cy) / ry, dz = (k - cz) / rz;
-        const double r = std::sqrt(dx * dx + dy * dy + dz * dz);
-        const double shell = (r - 1.0) * std::min({rx, ry, rz});  // voxels outside the cavity
-        const double trabecular = 250 * std::sin(0.9 * i) * std::sin(0.8 * j + 0.3 * k) *
-                                  std::cos(0.7 * k + 0.2 * i);
-        float v = 40.0f;  // soft tissue
-        uint8_t label = 0;
-        if (shell < 0) {
-          v = -850.0f + 40 * std::sin(0.2 * i + 0.1 * k);  // air with streaks
-          label = 1;
-        } else if (shell < membrane) {
-          v = 60.0f + 30 * std::cos(0.5 * j);
-          label = 2;
-        } else if (shell < 10 && k < cz - rz * 0.3) {
-          v = 900.0f + static_cast<float>(trabecular);
-          label = 3;
-        } else if (shell < 14) {
-          v = 700.0f + static_cast<float>(0.5 * trabecular);
-        }
-        v += 0.4f * static_cast<float>(i) + noise(rng);
-        image->at(i, j, k) = std::round(v);
-        mask->at(i, j, k) = label;
-      }
-    }
-  }
-}
-
 double PeakRssMb() {
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss / 1024.0;
+}
+
+// User + system CPU seconds of this process so far (all threads).
+double CpuSeconds() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+double LoadAverage() {
+  double load[1] = {0};
+  return getloadavg(load, 1) == 1 ? load[0] : -1;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // Internal mode: one extraction in this process; prints a JSON line.
@@ -139,20 +119,26 @@ int Extract(const Args& a) {
   StatusOr<CaseImages> input = LoadCase("bench", a.image, a.mask);
   if (!input.ok()) return std::fprintf(stderr, "%s\n", input.status().message().c_str()), 1;
   const auto loaded = std::chrono::steady_clock::now();
+  const double cpu_start = CpuSeconds();
   const std::vector<ExtractionRow> rows = Extractor(*params).ExtractCase(*input, {1, 2, 3},
                                                                           a.threads);
   const auto end = std::chrono::steady_clock::now();
   nlohmann::json out;
   out["seconds"] = std::chrono::duration<double>(end - loaded).count();
+  out["cpu_seconds"] = CpuSeconds() - cpu_start;
   out["load_seconds"] = std::chrono::duration<double>(loaded - start).count();
   out["peak_rss_mb"] = PeakRssMb();
   for (const ExtractionRow& row : rows) {
     if (!row.status.ok()) out["errors"][std::to_string(row.label)] = row.status.message();
-    for (const auto& f : row.features) out["features"][std::to_string(row.label)][f.first] = f.second;
+    for (const auto& f : row.features) {
+      out["features"][std::to_string(row.label)][f.first] = f.second;
+    }
   }
   out["num_features"] = rows.empty() ? 0 : rows[0].features.size();
   if (!a.out.empty()) (void)WriteFileAtomic(a.out, out.dump());
-  std::printf("%s\n", nlohmann::json{{"seconds", out["seconds"]}, {"peak_rss_mb", out["peak_rss_mb"]},
+  std::printf("%s\n", nlohmann::json{{"seconds", out["seconds"]},
+                                     {"cpu_seconds", out["cpu_seconds"]},
+                                     {"peak_rss_mb", out["peak_rss_mb"]},
                                      {"num_features", out["num_features"]}}
                           .dump()
                           .c_str());
@@ -193,13 +179,14 @@ void CompareFeatures(const std::string& ours_path, const std::string& peer_path)
       if (rel > worst) worst = rel, worst_name = label.key() + ":" + f.key();
     }
   }
-  std::printf("  agreement with PyRadiomics: %d/%d features within 1e-6 relative; worst %.3g (%s)\n",
+  std::printf("  agreement with PyRadiomics: %d/%d features within 1e-6 relative; "
+              "worst %.3g (%s)\n",
               within, compared, worst, worst_name.c_str());
 }
 
 int RunAll(const Args& a, const char* self) {
-  const std::string work = a.work.empty() ? (fs::temp_directory_path() / "amdrn_radiomics_bench").string()
-                                          : a.work;
+  const std::string work =
+      a.work.empty() ? (fs::temp_directory_path() / "amdrn_radiomics_bench").string() : a.work;
   fs::create_directories(work);
   const std::string params = work + "/params.yaml";
   (void)WriteFileAtomic(params, kParams);
@@ -215,7 +202,7 @@ int RunAll(const Args& a, const char* self) {
   for (const Size& s : sizes) {
     ImageF image;
     LabelMap mask;
-    MakeVolume(s.size, 0.3, &image, &mask);
+    MakeSinusVolume(s.size, 0.3, &image, &mask);
     const std::string img = work + "/" + s.name + "_image.nrrd";
     const std::string msk = work + "/" + s.name + "_mask.nrrd";
     if (!io::WriteImage(image, img, {io::PixelType::kInt16}).ok() ||
@@ -228,37 +215,62 @@ int RunAll(const Args& a, const char* self) {
     std::printf("%s: %ldx%ldx%ld @ 0.3 mm; ROI voxels MS %ld, SM %ld, RAB %ld\n", s.name,
                 s.size[0], s.size[1], s.size[2], counts[1], counts[2], counts[3]);
     const std::string ours_json = work + "/" + s.name + "_amdrn.json";
-    const nlohmann::json ours =
-        RunJson(std::string(self) + " --mode extract --image " + img + " --mask " + msk +
-                " --params " + params + " --threads " + std::to_string(a.threads) + " --out " +
-                ours_json);
-    if (ours.empty()) {
+    const std::string extract = std::string(self) + " --mode extract --image " + img +
+                                " --mask " + msk + " --params " + params + " --threads " +
+                                std::to_string(a.threads) + " --out " + ours_json;
+    std::vector<double> wall, cpu, rss, loads;
+    int features = 0;
+    auto run_ours = [&] {
+      const double load = LoadAverage();
+      const nlohmann::json ours = RunJson(extract);
+      if (ours.empty()) return false;
+      wall.push_back(ours["seconds"].get<double>());
+      cpu.push_back(ours["cpu_seconds"].get<double>());
+      rss.push_back(ours["peak_rss_mb"].get<double>());
+      loads.push_back(load);
+      features = ours["num_features"].get<int>();
+      std::printf("  amdrn run %zu: %8.2f s wall, %7.2f s CPU, peak RSS %6.0f MB (load %.1f)\n",
+                  wall.size(), wall.back(), cpu.back(), rss.back(), load);
+      return true;
+    };
+    const int repeats = s.peer ? a.repeat : (std::string(s.name) == "small" ? a.repeat : 1);
+    if (!run_ours()) {
       std::printf("  amdrn: failed\n");
       continue;
     }
-    std::printf("  amdrn:       %8.2f s, peak RSS %7.0f MB, %d features per region\n",
-                ours["seconds"].get<double>(), ours["peak_rss_mb"].get<double>(),
-                ours["num_features"].get<int>());
-    if (!s.peer) continue;
-    if (!fs::exists(a.peer_python)) {
-      std::printf("  PyRadiomics: not run (%s not found; create it with: python3 -m venv "
-                  "/tmp/pyrad-venv && /tmp/pyrad-venv/bin/pip install numpy setuptools wheel "
-                  "versioneer && /tmp/pyrad-venv/bin/pip install --no-build-isolation "
-                  "pyradiomics)\n", a.peer_python.c_str());
-      continue;
-    }
+    nlohmann::json peer;
     const std::string peer_json = work + "/" + s.name + "_pyradiomics.json";
-    const nlohmann::json peer = RunJson(a.peer_python + " bench/radiomics_peer.py " + img + " " +
-                                        msk + " " + params + " " + peer_json + " 1 2 3");
-    if (peer.empty()) {
-      std::printf("  PyRadiomics: failed (see stderr)\n");
-      continue;
+    if (s.peer && !fs::exists(a.peer_python)) {
+      std::printf("  PyRadiomics: not run (%s not found; create it with: python3 -m venv "
+                  "/tmp/pyrad-venv && /tmp/pyrad-venv/bin/pip install 'numpy<2' setuptools wheel "
+                  "versioneer && /tmp/pyrad-venv/bin/pip install --no-build-isolation "
+                  "pyradiomics==3.0.1)\n", a.peer_python.c_str());
+    } else if (s.peer) {
+      const double load = LoadAverage();
+      peer = RunJson(a.peer_python + " bench/radiomics_peer.py " + img + " " + msk + " " +
+                     params + " " + peer_json + " 1 2 3");
+      if (peer.empty()) {
+        std::printf("  PyRadiomics: failed (see stderr)\n");
+      } else {
+        std::printf("  PyRadiomics: %8.2f s wall, %7.2f s CPU, peak RSS %6.0f MB (load %.1f; "
+                    "version %s, 1 process)\n",
+                    peer["seconds"].get<double>(), peer["cpu_seconds"].get<double>(),
+                    peer["peak_rss_mb"].get<double>(), load,
+                    peer["pyradiomics"].get<std::string>().c_str());
+      }
     }
-    std::printf("  PyRadiomics: %8.2f s, peak RSS %7.0f MB (version %s, 1 process)\n",
-                peer["seconds"].get<double>(), peer["peak_rss_mb"].get<double>(),
-                peer["pyradiomics"].get<std::string>().c_str());
-    std::printf("  speed-up:    %.1fx\n",
-                peer["seconds"].get<double>() / ours["seconds"].get<double>());
+    while (static_cast<int>(wall.size()) < repeats && run_ours()) {
+    }
+    std::printf("  amdrn median of %zu: %.2f s wall, %.2f s CPU, peak RSS %.0f MB, %d features "
+                "per region (load %.1f-%.1f)\n",
+                wall.size(), Median(wall), Median(cpu), Median(rss), features,
+                *std::min_element(loads.begin(), loads.end()),
+                *std::max_element(loads.begin(), loads.end()));
+    if (peer.empty()) continue;
+    std::printf("  speed-up:    %.1fx wall, %.1fx CPU; memory %.1fx less\n",
+                peer["seconds"].get<double>() / Median(wall),
+                peer["cpu_seconds"].get<double>() / Median(cpu),
+                peer["peak_rss_mb"].get<double>() / Median(rss));
     CompareFeatures(ours_json, peer_json);
   }
   return 0;

@@ -8,6 +8,7 @@
 #define AMDRN_RADIOMICS_FEATURES_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +18,9 @@
 #include "core/volume.h"
 
 namespace amdrn::radiomics {
+namespace internal {
+struct TextureCache;  // texture_common.h
+}  // namespace internal
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -44,10 +48,13 @@ struct Roi {
   Index3 box_begin_ijk = {0, 0, 0}; // bounding-box corner in the source grid
   Geometry source_geometry;         // grid of the image the box was cut from
   Vec3 spacing_mm = {1, 1, 1};
-  std::vector<float> image;         // box intensities (all box voxels)
+  // Intensities in float64, as PyRadiomics computes on normalised and filtered images.
+  // `image` may be left empty by callers: no family reads it (local intensity takes the
+  // whole image separately).
+  std::vector<double> image;        // box intensities (all box voxels)
   std::vector<uint8_t> mask;        // box: 1 inside the ROI, 0 outside
   std::vector<int64_t> voxels;      // box offsets of ROI voxels, ascending
-  std::vector<float> values;        // intensities of ROI voxels, same order as `voxels`
+  std::vector<double> values;       // intensities of ROI voxels, same order as `voxels`
 
   int64_t NumVoxels() const { return static_cast<int64_t>(voxels.size()); }
   int64_t Offset(int64_t i, int64_t j, int64_t k) const { return i + size[0] * (j + size[1] * k); }
@@ -56,6 +63,7 @@ struct Roi {
 // Cuts the ROI `mask == label` out of `image`. Errors: FailedPrecondition when the grids
 // differ; NotFound when no voxel has `label` (the caller decides whether that is a failure).
 StatusOr<Roi> MakeRoi(const ImageF& image, const LabelMap& mask, int label = 1);
+StatusOr<Roi> MakeRoi(const Volume<double>& image, const LabelMap& mask, int label = 1);
 
 // ---------------------------------------------------------------------------------------------
 // Discretisation
@@ -87,6 +95,9 @@ struct DiscretisedRoi {
   // of bins of the discretisation (bin count for FBN; for FBS the bins from x_min to the max).
   int32_t num_levels = 0;
   std::vector<double> bin_edges;   // lower edges of the bins and the upper edge of the last
+  // Set by Discretise: the level index and padded box the texture families share, built on
+  // first use (thread-safe). Copies share it, so do not change `levels` of a copy.
+  std::shared_ptr<internal::TextureCache> cache;
 
   int64_t NumVoxels() const { return static_cast<int64_t>(voxels.size()); }
   int64_t Offset(int64_t i, int64_t j, int64_t k) const { return i + size[0] * (j + size[1] * k); }

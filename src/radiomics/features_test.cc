@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <functional>
+#include <utility>
 
 #include "radiomics/features.h"
 #include "radiomics/hull.h"
@@ -338,6 +340,103 @@ TEST(CheckerboardTest, ContrastAndZones) {
               (8 * 16 + 24 * 36 + 24 * 81 + 8 * 169) / 64.0, kTol);
 }
 
+TEST(NeighbourhoodTest, DistanceTwoReachesPastTheNearestVoxels) {
+  // A line of levels 1..5: at Chebyshev distance 2 voxel i sees only i - 2 and i + 2 (the
+  // neighbourhood loops read two voxels into the zero padding at both ends).
+  Case c = MakeCase({5, 1, 1}, [](int i, int, int) { return 1.f + i; }, All());
+  const DiscretisedRoi d = Levels(RoiOf(c), 1);
+  TextureSettings two;
+  two.distances = {2};
+  // NGTDM: |g - mean of neighbours| = 2, 2, 0, 2, 2 (distance 1: 1, 0, 0, 0, 1); p = 1/5 each.
+  EXPECT_NEAR(Get(ComputeNgtdm(d, two), "Coarseness"), 1 / (0.2 * 8), kTol);
+  EXPECT_NEAR(Get(ComputeNgtdm(d, {}), "Coarseness"), 1 / (0.2 * 2), kTol);
+  // GLDM: alpha 0 leaves every voxel alone (k = 1); alpha 2 makes the distance-2 neighbours
+  // dependent: k = 2, 2, 3, 2, 2.
+  EXPECT_NEAR(Get(ComputeGldm(d, two), "SmallDependenceEmphasis"), 1, kTol);
+  two.gldm_alpha = 2;
+  EXPECT_NEAR(Get(ComputeGldm(d, two), "LargeDependenceEmphasis"), (4 * 4 + 9) / 5.0, kTol);
+  EXPECT_NEAR(Get(ComputeGldm(d, two), "SmallDependenceEmphasis"), (4 / 4.0 + 1 / 9.0) / 5,
+              kTol);
+}
+
+TEST(ZonesTest, UnionFindCountsTheZonesOfABreadthFirstSearch) {
+  // Random levels 1-3 in an irregular ROI: the GLSZM's zone count (ZonePercentage * N_p) must
+  // equal a plain 26-connected flood fill's, whatever order the zones' voxels come in.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> level(1, 3);
+  const Index3 n = {9, 8, 7};
+  std::vector<float> values(n[0] * n[1] * n[2]);
+  for (float& v : values) v = level(rng);
+  auto inside = [](int i, int j, int k) { return (i * 7 + j * 3 + k * 5) % 11 != 0; };
+  Case c = MakeCase(n, [&](int i, int j, int k) { return values[i + n[0] * (j + n[1] * k)]; },
+                    inside);
+  const DiscretisedRoi d = Levels(RoiOf(c), 1);
+  std::vector<int> seen(values.size(), 0);
+  int zones = 0, voxels = 0;
+  for (int start = 0; start < static_cast<int>(values.size()); ++start) {
+    const int si = start % n[0], sj = start / n[0] % n[1], sk = start / (n[0] * n[1]);
+    if (!inside(si, sj, sk)) continue;
+    ++voxels;
+    if (seen[start]) continue;
+    ++zones;
+    std::vector<int> stack = {start};
+    seen[start] = 1;
+    while (!stack.empty()) {
+      const int v = stack.back();
+      stack.pop_back();
+      const int i = v % n[0], j = v / n[0] % n[1], k = v / (n[0] * n[1]);
+      for (int dk = -1; dk <= 1; ++dk) {
+        for (int dj = -1; dj <= 1; ++dj) {
+          for (int di = -1; di <= 1; ++di) {
+            const int a = i + di, b = j + dj, e = k + dk;
+            if (a < 0 || b < 0 || e < 0 || a >= n[0] || b >= n[1] || e >= n[2]) continue;
+            const int w = a + n[0] * (b + n[1] * e);
+            if (seen[w] || !inside(a, b, e) || values[w] != values[v]) continue;
+            seen[w] = 1;
+            stack.push_back(w);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_NEAR(Get(ComputeGlszm(d, {}), "ZonePercentage") * voxels, zones, 1e-9);
+}
+
+TEST(GlcmMccTest, SymmetricSolveKeepsPyRadiomicsEpsilonTerm) {
+  // A symmetric GLCM of a large ROI: a few grey levels hold only a handful of pairs, so
+  // p_x(i) p_y(k) is near 1e-14 and PyRadiomics' + numpy.spacing(1) changes Q. The symmetric
+  // path (p_x == p_y) must agree with the general one, which adds eps explicitly; nudging one
+  // p_y by an ulp forces the general path.
+  const int n = 12;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> p(n * n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = i; j < n; ++j) {
+      const bool rare = i >= n - 3 || j >= n - 3;
+      const double v = rare ? (u(rng) < 0.5 ? 20.0 : 0.0) : 1e6 * u(rng);  // pair counts
+      p[i * n + j] = p[j * n + i] = v;
+    }
+  }
+  double total = 0;
+  for (double v : p) total += v;
+  for (double& v : p) v /= total;
+  std::vector<double> px(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) px[i] += p[i * n + j];
+  }
+  std::vector<double> py = px;
+  py[0] = std::nextafter(py[0], 1.0);
+  const double symmetric = internal::MaximalCorrelationCoefficient(p, px, px, n);
+  const double general = internal::MaximalCorrelationCoefficient(p, px, py, n);
+  EXPECT_NEAR(symmetric, general, 1e-9 * general);
+  // The term is visible: eps / (p_x p_y) reaches 1e-6 for the rare levels (without the
+  // correction the two paths differ by about 1.6e-5 relative here).
+  double smallest = 1;
+  for (double v : px) smallest = std::min(smallest, v);
+  EXPECT_GT(internal::kEps / (smallest * smallest), 1e-6);
+}
+
 TEST(Shape2DTest, SquareAndDisc) {
   // A 4x4 square of 1 mm pixels: contour through the edge midpoints around it is a square of
   // side 4 with the 4 corners cut by triangles of legs 0.5: area 16 - 4/8, perimeter
@@ -435,6 +534,57 @@ TEST(FamiliesTest, ParallelDispatchMatchesDirectCalls) {
   EXPECT_EQ(Get(results[1], "RunEntropy"), Get(ComputeGlrlm(d, {}), "RunEntropy"));
   EXPECT_EQ(std::string(FamilyName(Family::kGlszm)), "glszm");
   EXPECT_EQ(FamilyFromName("ngtdm"), Family::kNgtdm);
+}
+
+// Sphere means by direct summation over every voxel centre within the 1 cm^3 sphere (the
+// definition; the family convolves by FFT).
+std::pair<double, double> BruteForcePeaks(const Case& c, const Roi& roi) {
+  const double r = 10.0 * std::cbrt(3.0 / (4.0 * M_PI));
+  const Vec3 sp = c.image.geometry().spacing_mm;
+  const Index3 s = c.image.size();
+  double local = -1e300, global = -1e300;
+  const double top = *std::max_element(roi.values.begin(), roi.values.end());
+  for (int64_t k = 0; k < s[2]; ++k) {
+    for (int64_t j = 0; j < s[1]; ++j) {
+      for (int64_t i = 0; i < s[0]; ++i) {
+        if (!c.mask.at(i, j, k)) continue;
+        double sum = 0;
+        int64_t count = 0;
+        for (int64_t kk = 0; kk < s[2]; ++kk) {
+          for (int64_t jj = 0; jj < s[1]; ++jj) {
+            for (int64_t ii = 0; ii < s[0]; ++ii) {
+              const double dx = (ii - i) * sp[0], dy = (jj - j) * sp[1], dz = (kk - k) * sp[2];
+              if (dx * dx + dy * dy + dz * dz > r * r) continue;
+              sum += c.image.at(ii, jj, kk);
+              ++count;
+            }
+          }
+        }
+        global = std::max(global, sum / count);
+        if (c.image.at(i, j, k) == top) local = std::max(local, sum / count);
+      }
+    }
+  }
+  return {local, global};
+}
+
+TEST(LocalIntensityTest, FftSphereMeansMatchDirectSummation) {
+  // Anisotropic voxels, an ROI touching two image faces (clipped spheres) and several
+  // hottest voxels.
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> value(-300, 900);
+  std::vector<float> noise(26 * 22 * 17);
+  for (float& v : noise) v = value(rng);
+  Case c = MakeCase(
+      {26, 22, 17}, [&](int i, int j, int k) { return noise[i + 26 * (j + 22 * k)]; },
+      [](int i, int j, int k) { return (i - 3) * (i - 3) + (j - 12) * (j - 12) + k * k < 60; },
+      {0.9, 0.8, 1.25});
+  c.image.at(2, 12, 0) = c.image.at(4, 11, 2) = 2000;
+  const Roi roi = RoiOf(c);
+  const auto [local, global] = BruteForcePeaks(c, roi);
+  const StatusOr<FeatureList> f = ComputeLocalIntensity(c.image, roi);
+  EXPECT_NEAR(Get(f, "LocalIntensityPeak"), local, 1e-10 * std::fabs(local));
+  EXPECT_NEAR(Get(f, "GlobalIntensityPeak"), global, 1e-10 * std::fabs(global));
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <itkBSplineInterpolateImageFunction.h>
 #include <itkGradientMagnitudeImageFilter.h>
-#include <itkLaplacianRecursiveGaussianImageFilter.h>
 
 #include <algorithm>
 #include <array>
@@ -10,107 +9,13 @@
 #include <complex>
 #include <cstdio>
 #include <map>
+#include <utility>
 
 #include "core/logging.h"
 #include "io/itk_bridge.h"
 
 namespace amdrn::radiomics {
 namespace {
-
-constexpr double kSqrt2 = 1.41421356237309504880168872420969808;
-
-struct WaveletTable {
-  const char* name;
-  double scale;
-  std::vector<double> coefficients;
-};
-
-const std::vector<WaveletTable>& Wavelets() {
-  static const std::vector<WaveletTable>* table = new std::vector<WaveletTable>{
-#include "radiomics/filters_wavelets.inc"
-  };
-  return *table;
-}
-
-// Decomposition filters as PyWavelets builds them from the scaling coefficients c:
-// dec_lo[i] = c[L-1-i], dec_hi[i] = (-1)^(L-1-i) c[i].
-Status DecompositionFilters(const std::string& name, std::vector<double>* lo,
-                            std::vector<double>* hi) {
-  std::string key = name == "haar" ? "db1" : name;
-  for (const WaveletTable& w : Wavelets()) {
-    if (key != w.name) continue;
-    const size_t n = w.coefficients.size();
-    lo->resize(n);
-    hi->resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      (*lo)[i] = w.coefficients[n - 1 - i] * w.scale;
-      (*hi)[i] = (((n - 1 - i) % 2) ? -1.0 : 1.0) * w.coefficients[i] * w.scale;
-    }
-    return OkStatus();
-  }
-  return InvalidArgumentError("expected a wavelet among haar, db1-db10, sym2-sym10, coif1-coif5, "
-                              "found '" + name + "'");
-}
-
-// pywt's periodized SWT step (level 1): out[o] = sum_j f[j] x[(o + F/2 - j) mod N] along
-// `axis` of `in`.
-RealVolume ConvolvePeriodic(const RealVolume& in, int axis, const std::vector<double>& f) {
-  RealVolume out(in.geometry());
-  const Index3& size = in.size();
-  const int64_t n = size[axis];
-  const int64_t stride = axis == 0 ? 1 : (axis == 1 ? size[0] : size[0] * size[1]);
-  const int64_t half = static_cast<int64_t>(f.size()) / 2;
-  std::vector<double> line(n);
-  const int64_t lines = in.NumVoxels() / n;
-  for (int64_t l = 0; l < lines; ++l) {
-    // Start offset of line l: enumerate the two other axes.
-    int64_t base;
-    if (axis == 0) {
-      base = l * size[0];
-    } else if (axis == 1) {
-      base = (l % size[0]) + (l / size[0]) * size[0] * size[1];
-    } else {
-      base = l;
-    }
-    for (int64_t t = 0; t < n; ++t) line[t] = in.data()[base + t * stride];
-    for (int64_t o = 0; o < n; ++o) {
-      double sum = 0.0;
-      for (size_t j = 0; j < f.size(); ++j) {
-        int64_t idx = (o + half - static_cast<int64_t>(j)) % n;
-        if (idx < 0) idx += n;
-        sum += f[j] * line[idx];
-      }
-      out.data()[base + o * stride] = sum;
-    }
-  }
-  return out;
-}
-
-// Copies `in` into a volume whose odd sides are extended by one voxel, wrapping around
-// (numpy.pad(..., "wrap") as in PyRadiomics' _swt3).
-RealVolume WrapPadToEven(const RealVolume& in) {
-  Geometry g = in.geometry();
-  for (int c = 0; c < 3; ++c) g.size[c] += g.size[c] % 2;
-  RealVolume out(g);
-  for (int64_t k = 0; k < g.size[2]; ++k) {
-    for (int64_t j = 0; j < g.size[1]; ++j) {
-      for (int64_t i = 0; i < g.size[0]; ++i) {
-        out.at(i, j, k) = in.at(i % in.size()[0], j % in.size()[1], k % in.size()[2]);
-      }
-    }
-  }
-  return out;
-}
-
-RealVolume CropTo(const RealVolume& in, const Geometry& geometry) {
-  RealVolume out(geometry);
-  for (int64_t k = 0; k < geometry.size[2]; ++k) {
-    for (int64_t j = 0; j < geometry.size[1]; ++j) {
-      for (int64_t i = 0; i < geometry.size[0]; ++i) out.at(i, j, k) = in.at(i, j, k);
-    }
-  }
-  return out;
-}
 
 double MaxAbs(const RealVolume& image) {
   double m = 0.0;
@@ -131,87 +36,6 @@ std::string LogSigmaName(double sigma_mm) {
   if (text.find_first_of(".e") == std::string::npos) text += ".0";
   std::replace(text.begin(), text.end(), '.', '-');
   return text;
-}
-
-Status LogImages(const RealVolume& image, const std::vector<double>& sigmas_mm,
-                 const DerivedImageFn& fn) {
-  const Geometry& g = image.geometry();
-  if (std::min({g.size[0], g.size[1], g.size[2]}) < 4) {
-    AMDRN_LOG(Warn) << "LoG skipped: the image has a side under 4 voxels (" << g.ToString() << ")";
-    return OkStatus();
-  }
-  using ItkReal = io::ItkImage<double>;
-  ItkReal::Pointer input = io::ToItk<double>(image);
-  for (double sigma : sigmas_mm) {
-    bool fits = sigma > 0.0;
-    for (int c = 0; c < 3 && fits; ++c) {
-      fits = g.size[c] >= std::ceil(sigma / g.spacing_mm[c]) + 1;
-    }
-    if (!fits) {
-      AMDRN_LOG(Warn) << "LoG sigma " << sigma << " mm skipped: it must be > 0 and every side must "
-                      << "have at least ceil(sigma / spacing) + 1 voxels";
-      continue;
-    }
-    using Filter = itk::LaplacianRecursiveGaussianImageFilter<ItkReal, ItkReal>;
-    auto filter = Filter::New();
-    filter->SetInput(input);
-    filter->SetNormalizeAcrossScale(true);
-    filter->SetSigma(sigma);
-    try {
-      filter->Update();
-    } catch (const itk::ExceptionObject& e) {
-      return InternalError(std::string("LoG filter failed: ") + e.GetDescription());
-    }
-    RealVolume out = io::FromItk<double>(filter->GetOutput());
-    AMDRN_RETURN_IF_ERROR(fn("log-sigma-" + LogSigmaName(sigma) + "-mm-3D", out));
-  }
-  return OkStatus();
-}
-
-std::vector<std::string> SupportedWavelets() {
-  std::vector<std::string> names = {"haar"};
-  for (const WaveletTable& w : Wavelets()) names.push_back(w.name);
-  return names;
-}
-
-Status WaveletImages(const RealVolume& image, const WaveletOptions& options,
-                     const DerivedImageFn& fn) {
-  if (options.level < 1 || options.start_level < 0) {
-    return InvalidArgumentError("expected wavelet level >= 1 and start_level >= 0, found level " +
-                                std::to_string(options.level) + ", start_level " +
-                                std::to_string(options.start_level));
-  }
-  std::vector<double> lo, hi;
-  AMDRN_RETURN_IF_ERROR(DecompositionFilters(options.wavelet, &lo, &hi));
-  std::vector<int> axes;
-  for (int a = 0; a < 3; ++a) {
-    if (a != options.skip_axis) axes.push_back(a);
-  }
-  RealVolume data = WrapPadToEven(image);
-  for (int s = 0; s < options.start_level; ++s) {
-    for (int a : axes) data = ConvolvePeriodic(data, a, lo);
-  }
-  const std::string lows(axes.size(), 'L');
-  for (int level = options.start_level; level < options.start_level + options.level; ++level) {
-    const int idx = level - options.start_level + 1;
-    const std::string prefix = idx == 1 ? "wavelet-" : "wavelet" + std::to_string(idx) + "-";
-    // Depth-first over the decomposition tree so at most one image per axis is alive.
-    std::function<Status(const RealVolume&, size_t, const std::string&)> descend =
-        [&](const RealVolume& current, size_t depth, const std::string& name) -> Status {
-      if (depth == axes.size()) {
-        if (name == lows) return OkStatus();  // approximation: yielded after the details
-        return fn(prefix + name, CropTo(current, image.geometry()));
-      }
-      AMDRN_RETURN_IF_ERROR(descend(ConvolvePeriodic(current, axes[depth], lo), depth + 1,
-                                    name + "L"));
-      return descend(ConvolvePeriodic(current, axes[depth], hi), depth + 1, name + "H");
-    };
-    AMDRN_RETURN_IF_ERROR(descend(data, 0, ""));
-    for (int a : axes) data = ConvolvePeriodic(data, a, lo);
-  }
-  const int levels = options.level;
-  const std::string name = (levels == 1 ? "wavelet-" : "wavelet" + std::to_string(levels) + "-");
-  return fn(name + lows, CropTo(data, image.geometry()));
 }
 
 // f(x) = (c x)^2 with c = 1 / sqrt(max|x|) (PyRadiomics getSquareImage).
@@ -438,9 +262,9 @@ Status Lbp3dImages(const RealVolume& image, const LabelMap& roi, const Lbp3dOpti
     }
   }
   for (int n = 0; n < options.levels; ++n) {
-    AMDRN_RETURN_IF_ERROR(fn("lbp-3D-m" + std::to_string(n + 1), levels[n]));
+    AMDRN_RETURN_IF_ERROR(fn("lbp-3D-m" + std::to_string(n + 1), std::move(levels[n])));
   }
-  return fn("lbp-3D-k", kurtosis);
+  return fn("lbp-3D-k", std::move(kurtosis));
 }
 
 }  // namespace amdrn::radiomics

@@ -18,8 +18,18 @@ namespace amdrn::radiomics {
 using RealVolume = Volume<double>;
 
 // Receives one derived image with its PyRadiomics prefix ("log-sigma-1-0-mm-3D",
-// "wavelet-LLH", ...). The image is only valid during the call.
-using DerivedImageFn = std::function<Status(const std::string& prefix, const RealVolume& image)>;
+// "wavelet-LLH", ...). The receiver may keep the image (move from it).
+using DerivedImageFn = std::function<Status(const std::string& prefix, RealVolume&& image)>;
+
+// The part of the image grid a filter must compute: voxels [lower, lower + size). LoG and
+// wavelet compute only there (plus what their support needs), with values identical to the
+// whole-image filter, and yield images of `size` whose origin is the region's corner. An
+// empty size means the whole image.
+struct FilterRegion {
+  Index3 lower = {0, 0, 0};
+  Index3 size = {0, 0, 0};
+  FilterRegion Resolve(const Geometry& image) const;  // the whole image when empty
+};
 
 // PyRadiomics' name for a sigma: str(float) with '.' replaced by '-' ("1-0", "0-5", "2-25").
 std::string LogSigmaName(double sigma_mm);
@@ -28,8 +38,10 @@ std::string LogSigmaName(double sigma_mm);
 // sigma in mm, named log-sigma-<s>-mm-3D. As PyRadiomics: nothing when a side has fewer
 // than 4 voxels; a sigma is skipped (with a warning) when it is <= 0 or when some side has
 // fewer than ceil(sigma / spacing) + 1 voxels.
+// Computed as itk::LaplacianRecursiveGaussianImageFilter (float intermediates) but only on
+// the lines `region` needs; values equal ITK's (see filters_test.cc).
 Status LogImages(const RealVolume& image, const std::vector<double>& sigmas_mm,
-                 const DerivedImageFn& fn);
+                 const DerivedImageFn& fn, const FilterRegion& region = {});
 
 struct WaveletOptions {
   std::string wavelet = "coif1";  // haar, db1-db10, sym2-sym10, coif1-coif5
@@ -42,13 +54,15 @@ struct WaveletOptions {
 
 // Names of the wavelets WaveletImages accepts.
 std::vector<std::string> SupportedWavelets();
+// Decomposition low- and high-pass filters as PyWavelets builds them (dec_lo, dec_hi).
+Status WaveletFilters(const std::string& name, std::vector<double>* lo, std::vector<double>* hi);
 
 // Stationary (undecimated) wavelet transform as pywt.swtn with periodic extension after
 // PyRadiomics' wrap-padding of odd sides. Yields, per level, the 7 detail decompositions
 // (LLH, LHL, LHH, HLL, HLH, HHL, HHH; letters in x, y, z order) and then the final
 // approximation LLL, named wavelet-<XYZ> (wavelet<level>-<XYZ> beyond the first level).
 Status WaveletImages(const RealVolume& image, const WaveletOptions& options,
-                     const DerivedImageFn& fn);
+                     const DerivedImageFn& fn, const FilterRegion& region = {});
 
 // Point-wise filters rescaled to the range of the input (PyRadiomics' formulas).
 RealVolume SquareImage(const RealVolume& image);

@@ -1,9 +1,12 @@
 #include "radiomics/filters.h"
 
 #include <gtest/gtest.h>
+#include <itkLaplacianRecursiveGaussianImageFilter.h>
 
 #include <cmath>
 #include <map>
+
+#include "io/itk_bridge.h"
 
 namespace amdrn::radiomics {
 namespace {
@@ -48,9 +51,9 @@ TEST(WaveletTest, MatchesPyRadiomicsCoif1) {
   const RealVolume image = TestImage();
   std::vector<std::string> order;
   auto images = Collect([&](const DerivedImageFn& fn) {
-    return WaveletImages(image, {}, [&](const std::string& n, const RealVolume& v) {
+    return WaveletImages(image, {}, [&](const std::string& n, RealVolume&& v) {
       order.push_back(n);
-      return fn(n, v);
+      return fn(n, std::move(v));
     });
   });
   EXPECT_EQ(order, (std::vector<std::string>{"wavelet-LLH", "wavelet-LHL", "wavelet-LHH",
@@ -128,6 +131,109 @@ TEST(LogTest, MatchesSimpleItkAndAppliesSizeRules) {
   EXPECT_TRUE(images.empty());
 }
 
+// A less regular image for the region tests: odd sides, anisotropic spacing.
+RealVolume NoisyImage(const Index3& size) {
+  Geometry g;
+  g.size = size;
+  g.spacing_mm = {0.4, 0.3, 0.5};
+  g.origin_lps = {-3, 2, 7};
+  RealVolume image(g);
+  uint32_t state = 12345;
+  for (double& v : image.voxels()) {
+    state = state * 1664525u + 1013904223u;
+    v = std::round((state >> 8) % 2000) - 700.0;
+  }
+  return image;
+}
+
+TEST(LogTest, EqualsItkLaplacianRecursiveGaussianExactly) {
+  // The recursion reproduces itk::LaplacianRecursiveGaussianImageFilter (as SimpleITK and
+  // PyRadiomics run it) operation for operation.
+  const RealVolume image = NoisyImage({23, 18, 15});
+  for (double sigma : {0.7, 1.5, 3.0}) {
+    using ItkReal = io::ItkImage<double>;
+    auto filter = itk::LaplacianRecursiveGaussianImageFilter<ItkReal, ItkReal>::New();
+    filter->SetInput(io::ToItk<double>(image));
+    filter->SetNormalizeAcrossScale(true);
+    filter->SetSigma(sigma);
+    filter->Update();
+    const RealVolume itk = io::FromItk<double>(filter->GetOutput());
+    auto ours = Collect([&](const DerivedImageFn& fn) { return LogImages(image, {sigma}, fn); });
+    ASSERT_EQ(ours.size(), 1u);
+    const RealVolume& log = ours.begin()->second;
+    ASSERT_EQ(log.size(), image.size());
+    int64_t differ = 0;
+    for (int64_t n = 0; n < image.NumVoxels(); ++n) differ += log.data()[n] != itk.data()[n];
+    EXPECT_EQ(differ, 0) << "sigma " << sigma;
+  }
+}
+
+// Compares a filter's output on `region` with its whole-image output, voxel by voxel.
+void ExpectRegionEqualsWhole(const std::map<std::string, RealVolume>& whole,
+                             const std::map<std::string, RealVolume>& part,
+                             const FilterRegion& region) {
+  ASSERT_EQ(whole.size(), part.size());
+  for (const auto& [name, full] : whole) {
+    const RealVolume& box = part.at(name);
+    ASSERT_EQ(box.size(), region.size) << name;
+    const Vec3 corner = full.geometry().IndexToPoint(
+        {double(region.lower[0]), double(region.lower[1]), double(region.lower[2])});
+    EXPECT_EQ(box.geometry().origin_lps, corner) << name;
+    int64_t differ = 0;
+    for (int64_t k = 0; k < region.size[2]; ++k) {
+      for (int64_t j = 0; j < region.size[1]; ++j) {
+        for (int64_t i = 0; i < region.size[0]; ++i) {
+          differ += box.at(i, j, k) != full.at(region.lower[0] + i, region.lower[1] + j,
+                                               region.lower[2] + k);
+        }
+      }
+    }
+    EXPECT_EQ(differ, 0) << name << " region at " << region.lower[0] << "," << region.lower[1]
+                         << "," << region.lower[2];
+  }
+}
+
+// Boxes inside, at the low corner, at the high corner and spanning an axis: values next to
+// the box faces must not change, since PyRadiomics filters the whole image.
+std::vector<FilterRegion> TestRegions(const Index3& size) {
+  return {{{5, 4, 3}, {7, 6, 5}},
+          {{0, 0, 0}, {4, 5, 3}},
+          {{size[0] - 3, size[1] - 6, size[2] - 4}, {3, 6, 4}},
+          {{0, 2, 1}, {size[0], 1, size[2] - 1}}};
+}
+
+TEST(LogTest, RegionEqualsTheWholeImage) {
+  const RealVolume image = NoisyImage({23, 18, 15});
+  const std::vector<double> sigmas = {0.6, 2.0};
+  const auto whole =
+      Collect([&](const DerivedImageFn& fn) { return LogImages(image, sigmas, fn); });
+  for (const FilterRegion& region : TestRegions(image.size())) {
+    const auto part =
+        Collect([&](const DerivedImageFn& fn) { return LogImages(image, sigmas, fn, region); });
+    ExpectRegionEqualsWhole(whole, part, region);
+  }
+}
+
+TEST(WaveletTest, RegionEqualsTheWholeImage) {
+  const RealVolume image = NoisyImage({23, 18, 15});  // odd sides: wrap-padded
+  std::vector<WaveletOptions> variants(4);
+  variants[1].wavelet = "db3";
+  variants[2].level = 2;
+  variants[2].start_level = 1;
+  variants[3].skip_axis = 2;
+  variants[3].wavelet = "haar";
+  for (const WaveletOptions& options : variants) {
+    const auto whole =
+        Collect([&](const DerivedImageFn& fn) { return WaveletImages(image, options, fn); });
+    EXPECT_EQ(whole.size(), options.skip_axis < 0 ? 7u * options.level + 1 : 4u);
+    for (const FilterRegion& region : TestRegions(image.size())) {
+      const auto part = Collect(
+          [&](const DerivedImageFn& fn) { return WaveletImages(image, options, fn, region); });
+      ExpectRegionEqualsWhole(whole, part, region);
+    }
+  }
+}
+
 TEST(GradientTest, MatchesSimpleItk) {
   StatusOr<RealVolume> g = GradientImage(TestImage(), true);
   ASSERT_TRUE(g.ok());
@@ -175,7 +281,9 @@ TEST(Lbp3dTest, MatchesPyRadiomics) {
   for (const auto& [name, values] : expected) {
     const RealVolume& v = images.at(name);
     EXPECT_NEAR(v.at(4, 3, 2), values[0], 1e-6) << name;
-    if (name == "lbp-3D-k") EXPECT_NEAR(v.at(3, 3, 2), values[1], 1e-6) << name;
+    if (name == "lbp-3D-k") {
+      EXPECT_NEAR(v.at(3, 3, 2), values[1], 1e-6) << name;
+    }
     EXPECT_NEAR(v.at(3, 2, 1), values[2], 1e-6) << name;
     EXPECT_EQ(v.at(0, 0, 0), 0.0) << name;  // outside the ROI
   }

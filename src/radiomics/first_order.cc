@@ -99,6 +99,54 @@ double Kurtosis(const Moments& m, bool excess) {
 
 }  // namespace
 
+// Percentiles as above, using the discretised levels (which never decrease with intensity)
+// to find the bin holding each needed order statistic: one pass gathers those bins' values
+// and the selection runs within them. Same values as Percentiles; falls back to it when
+// `d` was not made from `roi`.
+std::vector<double> BinnedPercentiles(const Roi& roi, const DiscretisedRoi& d,
+                                      const std::vector<double>& ps) {
+  const int64_t n = static_cast<int64_t>(roi.values.size());
+  if (d.size != roi.size || d.voxels.size() != roi.voxels.size()) {
+    std::vector<double> v = roi.values;
+    return Percentiles(&v, ps);
+  }
+  std::vector<int64_t> start(d.max_level + 2, 0);  // start[l]: values below level l
+  for (int64_t v : roi.voxels) ++start[d.levels[v] + 1];
+  for (size_t l = 1; l < start.size(); ++l) start[l] += start[l - 1];
+  auto level_of = [&](int64_t rank) {
+    return static_cast<int32_t>(std::upper_bound(start.begin(), start.end(), rank) -
+                                start.begin()) - 1;
+  };
+  std::vector<char> needed(d.max_level + 1, 0);
+  for (double p : ps) {
+    const int64_t lo = static_cast<int64_t>(std::floor(p / 100.0 * (n - 1)));
+    needed[level_of(lo)] = 1;
+    if (lo + 1 < n) needed[level_of(lo + 1)] = 1;
+  }
+  std::vector<std::vector<double>> bins(d.max_level + 1);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t l = d.levels[roi.voxels[i]];
+    if (needed[l]) bins[l].push_back(roi.values[i]);
+  }
+  auto order_statistic = [&](int64_t rank) {
+    const int32_t l = level_of(rank);
+    std::vector<double>& bin = bins[l];
+    auto at = bin.begin() + (rank - start[l]);
+    std::nth_element(bin.begin(), at, bin.end());
+    return *at;
+  };
+  std::vector<double> out;
+  for (double p : ps) {
+    const double pos = p / 100.0 * (n - 1);
+    const int64_t lo = static_cast<int64_t>(std::floor(pos));
+    const double a = order_statistic(lo);
+    const double b = lo + 1 < n ? order_statistic(lo + 1) : a;
+    const double t = pos - lo;
+    out.push_back(t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t);
+  }
+  return out;
+}
+
 StatusOr<FeatureList> ComputeFirstOrder(const Roi& roi, const DiscretisedRoi& discretised,
                                         const FirstOrderSettings& settings) {
   if (roi.values.empty()) return internal::EmptyRoiError("firstorder");
@@ -111,8 +159,7 @@ StatusOr<FeatureList> ComputeFirstOrder(const Roi& roi, const DiscretisedRoi& di
   double entropy = 0, uniformity = 0;
   LevelEntropy(discretised, &entropy, &uniformity);
 
-  std::vector<double> sorted = v;
-  const std::vector<double> q = Percentiles(&sorted, {0, 10, 25, 50, 75, 90, 100});
+  const std::vector<double> q = BinnedPercentiles(roi, discretised, {0, 10, 25, 50, 75, 90, 100});
   const double p10 = q[1], p25 = q[2], median = q[3], p75 = q[4], p90 = q[5];
   const double minimum = q[0], maximum = q[6];
 

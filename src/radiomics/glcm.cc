@@ -13,31 +13,7 @@
 #include "radiomics/texture_common.h"
 
 namespace amdrn::radiomics {
-namespace {
-using internal::kEps;
-using internal::Offset3;
-
-// Counts ordered pairs (v, v + o) with both voxels in the ROI into the n x n matrix `m`.
-void CountPairs(const std::vector<int32_t>& c, const Index3& s, const Offset3& o, int n,
-                std::vector<double>* m) {
-  const int64_t i0 = std::max(0, -o.di), i1 = s[0] - std::max(0, o.di);
-  const int64_t j0 = std::max(0, -o.dj), j1 = s[1] - std::max(0, o.dj);
-  const int64_t k0 = std::max(0, -o.dk), k1 = s[2] - std::max(0, o.dk);
-  const int64_t delta = o.di + s[0] * (o.dj + s[1] * static_cast<int64_t>(o.dk));
-  double* out = m->data();
-  for (int64_t k = k0; k < k1; ++k) {
-    for (int64_t j = j0; j < j1; ++j) {
-      const int32_t* row = c.data() + (j + s[1] * k) * s[0];
-      for (int64_t i = i0; i < i1; ++i) {
-        const int32_t a = row[i];
-        if (a == 0) continue;
-        const int32_t b = row[i + delta];
-        if (b == 0) continue;
-        out[(a - 1) * n + (b - 1)] += 1.0;
-      }
-    }
-  }
-}
+namespace internal {
 
 // MCC (no IBSI code): square root of the second largest eigenvalue of
 // Q(i, j) = sum_k p(i, k) p(j, k) / (p_x(i) p_y(k)).
@@ -50,6 +26,12 @@ double MaximalCorrelationCoefficient(const std::vector<double>& p, const std::ve
     // With p_x = p_y, Q = D^-1 P D^-1 P^T (D = diag(p_x)) is similar to A A^T with
     // A = D^-1/2 P D^-1/2, which is symmetric: a faster, more stable eigen-solve. Levels
     // without pairs (p_x = 0) only add zero eigenvalues and are left out.
+    // PyRadiomics divides by p_x(i) p_y(k) + eps (numpy.spacing(1)), which breaks the
+    // similarity; the difference matters where marginal products approach 1e-14 (ROIs of
+    // millions of voxels with rare levels). It is added back to first order: with v the unit
+    // eigenvector of S = A A^T for lambda, x = D^-1/2 v and y = D^1/2 v are the right and left
+    // eigenvectors of Q (y^T x = 1), and lambda' = lambda + y^T dQ x with
+    // dQ(i, j) = -sum_k p(i, k) p(j, k) eps / (p_x(i) p_y(k) (p_x(i) p_y(k) + eps)).
     std::vector<int> used;
     for (int i = 0; i < n; ++i) {
       if (px[i] > 0) used.push_back(i);
@@ -64,7 +46,37 @@ double MaximalCorrelationCoefficient(const std::vector<double>& p, const std::ve
     }
     const Eigen::MatrixXd q = a * a.transpose();
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(q, Eigen::EigenvaluesOnly);
-    return std::sqrt(std::max(0.0, solver.eigenvalues()[m - 2]));  // ascending order
+    const Eigen::VectorXd& ev = solver.eigenvalues();  // ascending order
+    const double lambda = ev[m - 2];
+    // v by inverse iteration on S - mu I, mu just off lambda (cheaper than all eigenvectors).
+    const double spread = std::max(1e-300, ev[m - 1] - ev[0]);
+    Eigen::MatrixXd shifted = q;
+    shifted.diagonal().array() -= lambda - 1e-9 * spread;
+    const Eigen::PartialPivLU<Eigen::MatrixXd> lu(shifted);
+    Eigen::VectorXd v = Eigen::VectorXd::Ones(m);
+    for (int iteration = 0; iteration < 3; ++iteration) {
+      v = lu.solve(v);
+      const double norm = v.norm();
+      if (!(norm > 0) || !std::isfinite(norm)) return std::sqrt(std::max(0.0, lambda));
+      v /= norm;
+    }
+    // u(k) = sum_j p(j, k) x(j); correction = -sum_i y(i) sum_k p(i, k) c(i, k) u(k).
+    std::vector<double> u(m, 0.0);
+    for (int r = 0; r < m; ++r) {
+      const double x = v[r] / std::sqrt(px[used[r]]);
+      for (int c = 0; c < m; ++c) u[c] += p[used[r] * n + used[c]] * x;
+    }
+    double correction = 0;
+    for (int r = 0; r < m; ++r) {
+      const double y = v[r] * std::sqrt(px[used[r]]);
+      double sum = 0;
+      for (int c = 0; c < m; ++c) {
+        const double prod = px[used[r]] * py[used[c]];
+        sum += p[used[r] * n + used[c]] * kEps / (prod * (prod + kEps)) * u[c];
+      }
+      correction -= y * sum;
+    }
+    return std::sqrt(std::max(0.0, lambda + correction));
   }
   Eigen::MatrixXd q = Eigen::MatrixXd::Zero(n, n);
   for (int i = 0; i < n; ++i) {
@@ -82,6 +94,26 @@ double MaximalCorrelationCoefficient(const std::vector<double>& p, const std::ve
   });
   return std::sqrt(ev[n - 2]).real();
 }
+
+}  // namespace internal
+
+namespace {
+using internal::kEps;
+using internal::Offset3;
+
+// Counts ordered pairs (v, v + o) with both voxels in the ROI into the n x n matrix `m`.
+void CountPairs(const internal::PaddedCompact& p, const Offset3& o, int n,
+                std::vector<double>* m) {
+  const int64_t delta = p.Delta(o);
+  const int32_t* c = p.levels.data();
+  // Branch-free: column 0 collects the pairs whose second voxel is outside the ROI.
+  std::vector<uint32_t> counts(static_cast<size_t>(n) * (n + 1), 0);
+  for (int64_t v : p.roi) ++counts[(c[v] - 1) * (n + 1) + c[v + delta]];
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) (*m)[a * n + b] += counts[a * (n + 1) + b + 1];
+  }
+}
+
 
 // All GLCM features of one normalised matrix `p` (n x n over the present `levels`).
 FeatureList GlcmFeatures(const std::vector<double>& p, const std::vector<int32_t>& levels,
@@ -171,7 +203,7 @@ FeatureList GlcmFeatures(const std::vector<double>& p, const std::vector<int32_t
   Add(&f, "Imc2", imc2, "JN9H");                        // sqrt(1 - exp(-2 (HXY2 - HXY)))
   Add(&f, "Idm", idm, "WF0Z");                          // sum_k p_{x-y}(k) / (1 + k^2)
   // sqrt(second largest eigenvalue of Q), Q(i,j) = sum_k p(i,k) p(j,k) / (p_x(i) p_y(k))
-  Add(&f, "MCC", MaximalCorrelationCoefficient(p, px, py, n), "");
+  Add(&f, "MCC", internal::MaximalCorrelationCoefficient(p, px, py, n), "");
   Add(&f, "Idmn", idmn, "1QCO");                        // sum_k p_{x-y} / (1 + k^2 / Ng^2)
   Add(&f, "Id", id, "IB1Z");                            // sum_k p_{x-y}(k) / (1 + k)
   Add(&f, "Idn", idn, "NDRX");                          // sum_k p_{x-y}(k) / (1 + k / Ng)
@@ -189,15 +221,20 @@ FeatureList GlcmFeatures(const std::vector<double>& p, const std::vector<int32_t
 
 StatusOr<std::vector<FeatureList>> GlcmLists(const DiscretisedRoi& roi, const TextureSettings& s) {
   if (roi.voxels.empty()) return internal::EmptyRoiError("GLCM");
-  const internal::LevelIndex index = internal::MakeLevelIndex(roi);
-  const std::vector<int32_t> c = internal::CompactLevels(roi, index);
+  const std::shared_ptr<const internal::TextureBase> base = internal::SharedTextureBase(roi);
+  const internal::LevelIndex& index = base->index;
+  int pad = 1;
+  for (int d : s.distances) pad = std::max(pad, d);
+  internal::PaddedCompact own;
+  if (pad > 1) own = internal::MakePaddedCompact(roi, index, pad);
+  const internal::PaddedCompact& padded = pad > 1 ? own : base->padded;
   const int n = index.Count();
   const std::vector<Offset3> dirs =
       internal::Directions(roi.size, s.distances, false, internal::OutOfPlaneAxis(s));
   std::vector<std::vector<double>> mats(dirs.size());
   internal::ParallelFor(static_cast<int>(dirs.size()), [&](int a) {
     std::vector<double> m(static_cast<size_t>(n) * n, 0.0);
-    CountPairs(c, roi.size, dirs[a], n, &m);
+    CountPairs(padded, dirs[a], n, &m);
     if (s.symmetrical_glcm) {
       for (int x = 0; x < n; ++x) {
         for (int y = x; y < n; ++y) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "radiomics/features.h"
 #include "radiomics/texture_common.h"
@@ -15,48 +16,56 @@ using internal::Add;
 using internal::kEps;
 using internal::Offset3;
 
-// Runs along direction `o` into `m` (n levels x max_len lengths). Returns false when no line
-// along `o` holds more than one ROI voxel (PyRadiomics then drops the direction).
-bool CountRuns(const std::vector<int32_t>& c, const Index3& s, const Offset3& o, int max_len,
-               std::vector<double>* m) {
-  bool multi = false;
-  const int64_t delta = o.di + s[0] * (o.dj + s[1] * static_cast<int64_t>(o.dk));
-  // Steps from coordinate x along d before leaving [0, size).
-  auto steps = [](int64_t x, int d, int64_t size) -> int64_t {
-    return d > 0 ? size - x : d < 0 ? x + 1 : INT64_MAX;
-  };
-  auto walk = [&](int64_t i, int64_t j, int64_t k) {
-    const int64_t n = std::min({steps(i, o.di, s[0]), steps(j, o.dj, s[1]), steps(k, o.dk, s[2])});
-    int64_t off = i + s[0] * (j + s[1] * k);
-    int32_t level = 0;
-    int len = 0, elements = 0;
-    for (int64_t t = 0; t < n; ++t, off += delta) {
-      const int32_t v = c[off];
-      elements += v != 0;
-      if (v != level) {
-        if (level != 0) (*m)[(level - 1) * max_len + len - 1] += 1;
-        level = v;
-        len = 0;
-      }
-      len += v != 0;
-    }
-    if (level != 0) (*m)[(level - 1) * max_len + len - 1] += 1;
-    if (elements > 1) multi = true;
-  };
-  // A line starts at a voxel whose predecessor along -o lies outside the box.
-  for (int64_t k = 0; k < s[2]; ++k) {
-    for (int64_t j = 0; j < s[1]; ++j) {
-      const int64_t pj = j - o.dj, pk = k - o.dk;
-      if (pj < 0 || pk < 0 || pj >= s[1] || pk >= s[2]) {
-        for (int64_t i = 0; i < s[0]; ++i) walk(i, j, k);
-      } else if (o.di > 0) {
-        walk(0, j, k);
-      } else if (o.di < 0) {
-        walk(s[0] - 1, j, k);
-      }
+// Whether some line along `o` holds more than one ROI voxel (walks from every ROI voxel to
+// the box edge; only used when no run is longer than one voxel).
+bool AnyLineWithTwoVoxels(const internal::PaddedCompact& p, const Offset3& o) {
+  const int64_t delta = p.Delta(o);
+  const Index3 inner = {p.size[0] - 2 * p.pad, p.size[1] - 2 * p.pad, p.size[2] - 2 * p.pad};
+  for (int64_t v : p.roi) {
+    const int64_t i = v % p.size[0] - p.pad, j = (v / p.size[0]) % p.size[1] - p.pad,
+                  k = v / (p.size[0] * p.size[1]) - p.pad;
+    for (int64_t t = 1, u = v + delta;; ++t, u += delta) {
+      const int64_t a = i + t * o.di, b = j + t * o.dj, c = k + t * o.dk;
+      if (a < 0 || b < 0 || c < 0 || a >= inner[0] || b >= inner[1] || c >= inner[2]) break;
+      if (p.levels[u] != 0) return true;
     }
   }
-  return multi;
+  return false;
+}
+
+// Runs along direction `o` into `m` (n levels x max_len lengths). Returns false when no line
+// along `o` holds more than one ROI voxel (PyRadiomics then drops the direction). Runs along
+// o and -o are the same, so o is taken pointing forward in memory; ROI voxels are visited in
+// memory order, each extending its predecessor's run or starting one, and a run is counted
+// at its last voxel. Branch-free: the zero padding bounds every neighbour access.
+bool CountRuns(const internal::PaddedCompact& p, Offset3 o, int max_len,
+               std::vector<double>* m) {
+  if (p.Delta(o) < 0) o = {-o.di, -o.dj, -o.dk};
+  const int64_t delta = p.Delta(o);
+  const int32_t* c = p.levels.data();
+  // Run length so far at each ROI voxel; used only at ROI predecessors, written before (the
+  // buffer is reused by the thread: other entries hold stale but defined values).
+  thread_local std::vector<uint32_t> buffer;
+  if (buffer.size() < p.levels.size()) buffer.resize(p.levels.size());
+  uint32_t* length = buffer.data();
+  // Integer counts indexed by (level, length), both from 1; moved into `m` at the end.
+  const int64_t width = max_len + 1;
+  std::vector<uint32_t> counts(static_cast<size_t>((m->size() / max_len + 1) * width), 0);
+  uint32_t longest = 0;
+  for (int64_t v : p.roi) {
+    const int32_t level = c[v];
+    const uint32_t extends = c[v - delta] == level;
+    const uint32_t len = (length[v - delta] & (0u - extends)) + 1;
+    length[v] = len;
+    longest = std::max(longest, len);
+    counts[level * width + len] += c[v + delta] != level;
+  }
+  for (size_t level = 1; level * width < counts.size(); ++level) {
+    for (int64_t len = 1; len <= max_len; ++len) {
+      (*m)[(level - 1) * max_len + len - 1] += counts[level * width + len];
+    }
+  }
+  return longest > 1 || AnyLineWithTwoVoxels(p, o);
 }
 
 FeatureList GlrlmFeatures(const std::vector<double>& p, const std::vector<int32_t>& levels,
@@ -126,8 +135,9 @@ FeatureList GlrlmFeatures(const std::vector<double>& p, const std::vector<int32_
 }
 
 StatusOr<std::vector<FeatureList>> GlrlmLists(const DiscretisedRoi& roi, const TextureSettings& s) {
-  const internal::LevelIndex index = internal::MakeLevelIndex(roi);
-  const std::vector<int32_t> c = internal::CompactLevels(roi, index);
+  const std::shared_ptr<const internal::TextureBase> base = internal::SharedTextureBase(roi);
+  const internal::LevelIndex& index = base->index;
+  const internal::PaddedCompact& padded = base->padded;
   const int n = index.Count();
   const int max_len = static_cast<int>(std::max({roi.size[0], roi.size[1], roi.size[2]}));
   // GLRLM always uses distance 1 (PyRadiomics ignores `distances` here).
@@ -136,7 +146,7 @@ StatusOr<std::vector<FeatureList>> GlrlmLists(const DiscretisedRoi& roi, const T
   std::vector<std::vector<double>> mats(dirs.size());
   internal::ParallelFor(static_cast<int>(dirs.size()), [&](int a) {
     std::vector<double> m(static_cast<size_t>(n) * max_len, 0.0);
-    const bool multi = CountRuns(c, roi.size, dirs[a], max_len, &m);
+    const bool multi = CountRuns(padded, dirs[a], max_len, &m);
     // PyRadiomics drops directions in which the ROI is one voxel thick; IBSI keeps them.
     if (!multi && !s.ibsi) std::fill(m.begin(), m.end(), 0.0);
     mats[a] = std::move(m);

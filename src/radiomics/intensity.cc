@@ -1,7 +1,10 @@
 // IBSI-only intensity families: the intensity-volume histogram ("ivh") and local intensity
 // peaks ("loc").
+#include <unsupported/Eigen/FFT>
+
 #include <algorithm>
 #include <cmath>
+#include <complex>
 
 #include "radiomics/features.h"
 #include "radiomics/texture_common.h"
@@ -23,7 +26,7 @@ StatusOr<IvhGrid> MakeIvhGrid(const Roi& roi, const IvhSettings& settings) {
     // Integer intensities (e.g. CT): grid = every integer from the minimum to the maximum.
     const auto [lo, hi] = std::minmax_element(roi.values.begin(), roi.values.end());
     const double x0 = *lo;
-    for (float x : roi.values) {
+    for (double x : roi.values) {
       if (x != std::floor(x)) {
         return InvalidArgumentError(
             "IVH without discretisation expects integer intensities, found " + std::to_string(x));
@@ -33,7 +36,7 @@ StatusOr<IvhGrid> MakeIvhGrid(const Roi& roi, const IvhSettings& settings) {
     grid.value.resize(n);
     grid.count.assign(n, 0);
     for (int64_t g = 0; g < n; ++g) grid.value[g] = x0 + g;
-    for (float x : roi.values) ++grid.count[static_cast<int64_t>(x - x0)];
+    for (double x : roi.values) ++grid.count[static_cast<int64_t>(x - x0)];
     return grid;
   }
   DiscretisationSettings ds = s;
@@ -124,6 +127,73 @@ std::vector<SphereRow> SphereRows(const Vec3& spacing_mm) {
   return rows;
 }
 
+// Smallest n' >= n of the form 4 * 2^a 3^b 5^c (fast radices; multiples of 4 keep kissfft's
+// real transforms on their fast path).
+int64_t FftSize(int64_t n) {
+  for (int64_t m = std::max<int64_t>(n, 4);; ++m) {
+    if (m % 4) continue;
+    int64_t r = m;
+    for (int f : {2, 3, 5}) {
+      while (r % f == 0) r /= f;
+    }
+    if (r == 1) return m;
+  }
+}
+
+using Complex = std::complex<double>;
+
+// Real 3D array of size m (i fastest) <-> its half spectrum ((m0/2 + 1) x m1 x m2), unscaled.
+// Lines along each axis are transformed in parallel chunks.
+void Fft3(std::vector<double>* real, std::vector<Complex>* spectrum, const Index3& m,
+          bool forward) {
+  const int64_t h = m[0] / 2 + 1;
+  if (forward) spectrum->assign(h * m[1] * m[2], Complex());
+  auto chunks = [](int64_t count, const std::function<void(int64_t, int64_t)>& fn) {
+    const int parts = static_cast<int>(std::min<int64_t>(count, 16));
+    internal::ParallelFor(parts, [&](int p) { fn(count * p / parts, count * (p + 1) / parts); });
+  };
+  auto along_x = [&] {
+    chunks(m[1] * m[2], [&](int64_t begin, int64_t end) {
+      Eigen::FFT<double> fft;
+      fft.SetFlag(Eigen::FFT<double>::HalfSpectrum);
+      fft.SetFlag(Eigen::FFT<double>::Unscaled);
+      for (int64_t r = begin; r < end; ++r) {
+        double* x = real->data() + r * m[0];
+        Complex* y = spectrum->data() + r * h;
+        if (forward) fft.fwd(y, x, m[0]);
+        else fft.inv(x, y, m[0]);
+      }
+    });
+  };
+  // Complex lines along axis 1 or 2 of the half spectrum.
+  auto along = [&](int axis) {
+    const int64_t n = m[axis], stride = axis == 1 ? h : h * m[1];
+    const int64_t lines = h * m[1] * m[2] / n;
+    chunks(lines, [&](int64_t begin, int64_t end) {
+      Eigen::FFT<double> fft;
+      fft.SetFlag(Eigen::FFT<double>::Unscaled);
+      std::vector<Complex> a(n), b(n);
+      for (int64_t l = begin; l < end; ++l) {
+        const int64_t base = axis == 1 ? (l % h) + (l / h) * h * m[1] : l;
+        Complex* p = spectrum->data() + base;
+        for (int64_t t = 0; t < n; ++t) a[t] = p[t * stride];
+        if (forward) fft.fwd(b.data(), a.data(), n);
+        else fft.inv(b.data(), a.data(), n);
+        for (int64_t t = 0; t < n; ++t) p[t * stride] = b[t];
+      }
+    });
+  };
+  if (forward) {
+    along_x();
+    along(1);
+    along(2);
+  } else {
+    along(2);
+    along(1);
+    along_x();
+  }
+}
+
 }  // namespace
 
 StatusOr<FeatureList> ComputeLocalIntensity(const ImageF& image, const Roi& roi) {
@@ -134,61 +204,64 @@ StatusOr<FeatureList> ComputeLocalIntensity(const ImageF& image, const Roi& roi)
                                    image.geometry().ToString());
   }
   const std::vector<SphereRow> rows = SphereRows(roi.spacing_mm);
-  // Region: the ROI box grown by the sphere radius, clipped to the image.
-  const Index3 s = image.size();
-  Index3 lo{}, hi{};
-  for (int a = 0; a < 3; ++a) {
-    const int64_t reach = static_cast<int64_t>(11.0 / roi.spacing_mm[a]) + 1;
-    lo[a] = std::max<int64_t>(0, roi.box_begin_ijk[a] - reach);
-    hi[a] = std::min<int64_t>(s[a], roi.box_begin_ijk[a] + roi.size[a] + reach);
-  }
-  const int64_t n0 = hi[0] - lo[0], n1 = hi[1] - lo[1], n2 = hi[2] - lo[2];
-  // Prefix sums along i of every region row: prefix[row * (n0 + 1) + i] = sum of x < i.
-  std::vector<double> prefix(static_cast<size_t>((n0 + 1) * n1 * n2));
-  for (int64_t k = 0; k < n2; ++k) {
-    for (int64_t j = 0; j < n1; ++j) {
-      double* p = prefix.data() + (j + n1 * k) * (n0 + 1);
-      const float* src = image.data() + image.Offset(lo[0], lo[1] + j, lo[2] + k);
-      double acc = 0;
-      p[0] = 0;
-      for (int64_t i = 0; i < n0; ++i) p[i + 1] = (acc += src[i]);
-    }
-  }
-  // Mean of the image voxels whose centres lie in the sphere around region voxel (i, j, k).
-  // Fast path when the sphere stays inside the region: precomputed prefix-row offsets.
   int reach_j = 0, reach_k = 0, reach_i = 0;
-  std::vector<int64_t> lo_off, hi_off;
   for (const SphereRow& r : rows) {
     reach_i = std::max(reach_i, r.w);
     reach_j = std::max(reach_j, std::abs(r.dj));
     reach_k = std::max(reach_k, std::abs(r.dk));
-    const int64_t row = (r.dj + n1 * static_cast<int64_t>(r.dk)) * (n0 + 1);
-    lo_off.push_back(row - r.w);
-    hi_off.push_back(row + r.w + 1);
+  }
+  // Region: the ROI box grown by the sphere's reach, clipped to the image.
+  const Index3 s = image.size();
+  const int reach[3] = {reach_i, reach_j, reach_k};
+  Index3 lo{}, hi{};
+  for (int a = 0; a < 3; ++a) {
+    lo[a] = std::max<int64_t>(0, roi.box_begin_ijk[a] - reach[a]);
+    hi[a] = std::min<int64_t>(s[a], roi.box_begin_ijk[a] + roi.size[a] + reach[a]);
+  }
+  const int64_t n0 = hi[0] - lo[0], n1 = hi[1] - lo[1], n2 = hi[2] - lo[2];
+  // Sphere sums of the whole region at once: the region (zero-padded so the circular
+  // convolution does not wrap) convolved with the sphere's indicator by FFT, O(M log M).
+  const Index3 m = {FftSize(n0 + reach_i), FftSize(n1 + reach_j), FftSize(n2 + reach_k)};
+  std::vector<double> grid(static_cast<size_t>(m[0] * m[1] * m[2]), 0.0), kernel(grid.size(), 0.0);
+  for (int64_t k = 0; k < n2; ++k) {
+    for (int64_t j = 0; j < n1; ++j) {
+      const float* src = image.data() + image.Offset(lo[0], lo[1] + j, lo[2] + k);
+      std::copy(src, src + n0, grid.begin() + m[0] * (j + m[1] * k));
+    }
   }
   int64_t full_count = 0;
-  for (const SphereRow& r : rows) full_count += 2 * r.w + 1;
+  for (const SphereRow& r : rows) {
+    const int64_t row = m[0] * ((r.dj + m[1]) % m[1] + m[1] * ((r.dk + m[2]) % m[2]));
+    for (int di = -r.w; di <= r.w; ++di) kernel[row + (di + m[0]) % m[0]] = 1.0;
+    full_count += 2 * r.w + 1;
+  }
+  {
+    std::vector<Complex> g, kk;
+    Fft3(&grid, &g, m, true);
+    Fft3(&kernel, &kk, m, true);
+    kernel = std::vector<double>();
+    for (size_t n = 0; n < g.size(); ++n) g[n] *= kk[n];
+    kk = std::vector<Complex>();
+    Fft3(&grid, &g, m, false);
+  }
+  const double scale = 1.0 / (static_cast<double>(m[0]) * m[1] * m[2]);
+  // Mean of the image voxels whose centres lie in the sphere around region voxel (i, j, k);
+  // near the image border the sphere is clipped and the voxels are counted row by row.
   auto sphere_mean = [&](int64_t i, int64_t j, int64_t k) {
+    const double sum = grid[i + m[0] * (j + m[1] * k)] * scale;
     if (i >= reach_i && j >= reach_j && k >= reach_k && i + reach_i < n0 && j + reach_j < n1 &&
         k + reach_k < n2) {
-      const double* p = prefix.data() + (j + n1 * k) * (n0 + 1) + i;
-      double sum = 0;
-      for (size_t r = 0; r < lo_off.size(); ++r) sum += p[hi_off[r]] - p[lo_off[r]];
       return sum / full_count;
     }
-    double sum = 0;
     int64_t count = 0;
     for (const SphereRow& r : rows) {
       const int64_t jj = j + r.dj, kk = k + r.dk;
       if (jj < 0 || kk < 0 || jj >= n1 || kk >= n2) continue;
-      const int64_t a = std::max<int64_t>(0, i - r.w), b = std::min<int64_t>(n0, i + r.w + 1);
-      const double* p = prefix.data() + (jj + n1 * kk) * (n0 + 1);
-      sum += p[b] - p[a];
-      count += b - a;
+      count += std::min<int64_t>(n0, i + r.w + 1) - std::max<int64_t>(0, i - r.w);
     }
     return sum / count;
   };
-  const float max_value = *std::max_element(roi.values.begin(), roi.values.end());
+  const double max_value = *std::max_element(roi.values.begin(), roi.values.end());
   const int64_t n = roi.NumVoxels();
   std::vector<double> means(n);
   const int parts = static_cast<int>(std::min<int64_t>(n, 64));

@@ -3,6 +3,9 @@
 // is every ROI voxel at a Chebyshev distance in `distances` (in-plane only for 2D/2.5D).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "radiomics/features.h"
 #include "radiomics/texture_common.h"
@@ -17,8 +20,11 @@ using internal::Offset3;
 struct PaddedLevels {
   Index3 size;
   std::vector<int32_t> levels;
-  std::vector<int64_t> roi;         // padded offsets of ROI voxels
+  // Rows holding ROI voxels: padded offset of the row's first ROI voxel and the number of
+  // voxels from it through the row's last ROI voxel (non-ROI voxels in between included).
+  std::vector<std::pair<int64_t, int32_t>> spans;
   std::vector<int64_t> neighbours;  // padded offsets of the neighbourhood
+  int32_t widest = 0;               // longest span
 };
 
 PaddedLevels PadLevels(const DiscretisedRoi& roi, const TextureSettings& s) {
@@ -27,18 +33,62 @@ PaddedLevels PadLevels(const DiscretisedRoi& roi, const TextureSettings& s) {
   PaddedLevels p;
   p.size = {roi.size[0] + 2 * pad, roi.size[1] + 2 * pad, roi.size[2] + 2 * pad};
   p.levels.assign(p.size[0] * p.size[1] * p.size[2], 0);
-  for (int64_t v : roi.voxels) {
-    const int64_t i = v % roi.size[0], j = (v / roi.size[0]) % roi.size[1],
-                  k = v / (roi.size[0] * roi.size[1]);
-    const int64_t o = (i + pad) + p.size[0] * ((j + pad) + p.size[1] * (k + pad));
-    p.levels[o] = roi.levels[v];
-    p.roi.push_back(o);
+  for (int64_t k = 0; k < roi.size[2]; ++k) {
+    for (int64_t j = 0; j < roi.size[1]; ++j) {
+      const int32_t* src = roi.levels.data() + roi.Offset(0, j, k);
+      const int64_t row = pad + p.size[0] * ((j + pad) + p.size[1] * (k + pad));
+      int64_t first = -1, last = -1;
+      for (int64_t i = 0; i < roi.size[0]; ++i) {
+        if (src[i] == 0) continue;
+        if (first < 0) first = i;
+        last = i;
+      }
+      if (first < 0) continue;
+      std::copy(src + first, src + last + 1, p.levels.begin() + row + first);
+      const int32_t length = static_cast<int32_t>(last - first + 1);
+      p.spans.emplace_back(row + first, length);
+      p.widest = std::max(p.widest, length);
+    }
   }
   for (const Offset3& d :
        internal::Directions(roi.size, s.distances, true, internal::OutOfPlaneAxis(s))) {
     p.neighbours.push_back(d.di + p.size[0] * (d.dj + p.size[1] * static_cast<int64_t>(d.dk)));
   }
   return p;
+}
+
+// The neighbourhood loops run over whole row spans (non-ROI voxels included, their results
+// unused) so that they vectorise; built for AVX2 too, picked at run time. Integer arithmetic:
+// the same results in any order.
+
+// dep[i] = number of neighbours h of voxel g[i] in the ROI (h != 0) with |g[i] - h| <= alpha.
+__attribute__((target_clones("avx2", "default")))
+void CountDependents(const int32_t* g, int32_t length, const int64_t* neighbours, int count,
+                     int32_t alpha, int32_t* dep) {
+  std::fill(dep, dep + length, 0);
+  for (int t = 0; t < count; ++t) {
+    const int32_t* h = g + neighbours[t];
+    for (int32_t i = 0; i < length; ++i) {
+      const int32_t d = g[i] - h[i];
+      dep[i] += (h[i] != 0) & (d <= alpha) & (d >= -alpha);
+    }
+  }
+}
+
+// present[i] = number of neighbours of voxel i in the ROI, sum[i] = the sum of their levels.
+template <typename Sum>
+__attribute__((target_clones("avx2", "default")))
+void SumNeighbours(const int32_t* g, int32_t length, const int64_t* neighbours, int count,
+                   int32_t* present, Sum* sum) {
+  std::fill(present, present + length, 0);
+  std::fill(sum, sum + length, Sum(0));
+  for (int t = 0; t < count; ++t) {
+    const int32_t* h = g + neighbours[t];
+    for (int32_t i = 0; i < length; ++i) {
+      present[i] += h[i] != 0;
+      sum[i] += h[i];
+    }
+  }
 }
 
 // GLDM / NGLDM matrix: counts[(compact level - 1) * (na + 1) + dependents] where dependents is
@@ -51,19 +101,23 @@ struct DependenceMatrix {
 
 DependenceMatrix Dependence(const DiscretisedRoi& roi, const TextureSettings& s) {
   DependenceMatrix m;
-  m.index = internal::MakeLevelIndex(roi);
+  m.index = internal::SharedTextureBase(roi)->index;
   const PaddedLevels p = PadLevels(roi, s);
   m.width = static_cast<int>(p.neighbours.size()) + 1;
   m.counts.assign(static_cast<size_t>(m.index.Count()) * m.width, 0.0);
-  for (int64_t o : p.roi) {
-    const int32_t g = p.levels[o];
-    int dep = 0;
-    for (int64_t d : p.neighbours) {
-      const int32_t h = p.levels[o + d];
-      if (h != 0 && std::abs(g - h) <= s.gldm_alpha) ++dep;
+  // Levels are integers: |g - h| <= alpha  <=>  |g - h| <= floor(alpha).
+  const int32_t alpha = static_cast<int32_t>(std::floor(std::min(s.gldm_alpha, 1e9)));
+  std::vector<int32_t> dep(p.widest);
+  std::vector<uint32_t> counts(m.counts.size(), 0);
+  for (const auto& [start, length] : p.spans) {
+    CountDependents(p.levels.data() + start, length, p.neighbours.data(),
+                    static_cast<int>(p.neighbours.size()), alpha, dep.data());
+    const int32_t* g = p.levels.data() + start;
+    for (int32_t i = 0; i < length; ++i) {
+      if (g[i] != 0) ++counts[(m.index.compact[g[i]] - 1) * m.width + dep[i]];
     }
-    m.counts[(m.index.compact[g] - 1) * m.width + dep] += 1;
   }
+  std::copy(counts.begin(), counts.end(), m.counts.begin());
   return m;
 }
 
@@ -171,19 +225,28 @@ FeatureList NgldmFeatures(const DependenceSums& r) {
 FeatureList NgtdmFeatures(const DiscretisedRoi& roi, const TextureSettings& s) {
   const PaddedLevels p = PadLevels(roi, s);
   std::vector<double> n(roi.max_level + 1, 0.0), si(roi.max_level + 1, 0.0);
-  for (int64_t o : p.roi) {
-    const int32_t g = p.levels[o];
-    double count = 0, sum = 0;
-    for (int64_t d : p.neighbours) {
-      const int32_t h = p.levels[o + d];
-      if (h != 0) {
-        count += 1;
-        sum += h;
-      }
+  // Integer sums of neighbour levels: exact, as PyRadiomics' double sums of integer levels.
+  // 32-bit sums when they cannot overflow.
+  const bool narrow =
+      int64_t{roi.max_level} * static_cast<int64_t>(p.neighbours.size()) < (int64_t{1} << 31);
+  std::vector<int32_t> present(p.widest), sum32(narrow ? p.widest : 0);
+  std::vector<int64_t> sum64(narrow ? 0 : p.widest);
+  for (const auto& [start, length] : p.spans) {
+    const int32_t* g = p.levels.data() + start;
+    const int count = static_cast<int>(p.neighbours.size());
+    if (narrow) {
+      SumNeighbours(g, length, p.neighbours.data(), count, present.data(), sum32.data());
+    } else {
+      SumNeighbours(g, length, p.neighbours.data(), count, present.data(), sum64.data());
     }
-    if (count == 0 && s.ibsi) continue;
-    n[g] += 1;
-    si[g] += count == 0 ? 0.0 : std::abs(g - sum / count);
+    for (int32_t i = 0; i < length; ++i) {
+      if (g[i] == 0) continue;
+      const int64_t neighbours = present[i];
+      if (neighbours == 0 && s.ibsi) continue;
+      const int64_t total = narrow ? sum32[i] : sum64[i];
+      n[g[i]] += 1;
+      si[g[i]] += neighbours == 0 ? 0.0 : std::abs(g[i] - static_cast<double>(total) / neighbours);
+    }
   }
   std::vector<double> level, pi, sv;
   double nvp = 0, sum_s = 0;

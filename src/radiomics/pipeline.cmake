@@ -2,6 +2,7 @@
 # `amdrn radiomics` command; included by this folder's CMakeLists.txt.
 target_sources(amdrn_radiomics PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/filters.cc
+  ${CMAKE_CURRENT_LIST_DIR}/filters_separable.cc
   ${CMAKE_CURRENT_LIST_DIR}/preprocess.cc
   ${CMAKE_CURRENT_LIST_DIR}/params.cc
   ${CMAKE_CURRENT_LIST_DIR}/extractor.cc
@@ -21,7 +22,8 @@ if(NOT AMDRN_RADIOMICS_FAMILIES_READY)
 endif()
 
 set(AMDRN_PIPELINE_TESTS "")
-foreach(test filters_test.cc preprocess_test.cc params_test.cc extractor_test.cc)
+foreach(test filters_test.cc preprocess_test.cc params_test.cc extractor_test.cc
+             wavelet_lll_test.cc)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/${test})
     list(APPEND AMDRN_PIPELINE_TESTS ${CMAKE_CURRENT_LIST_DIR}/${test})
   endif()

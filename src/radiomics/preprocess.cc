@@ -188,25 +188,29 @@ StatusOr<BoundingBox> LabelBoundingBox(const LabelMap& mask, int label) {
   BoundingBox box;
   box.lower = mask.size();
   bool found = false;
-  std::set<int> present;
-  for (int64_t k = 0; k < mask.size()[2]; ++k) {
-    for (int64_t j = 0; j < mask.size()[1]; ++j) {
-      for (int64_t i = 0; i < mask.size()[0]; ++i) {
-        const int v = mask.at(i, j, k);
-        if (v != label) {
-          if (v != 0) present.insert(v);
-          continue;
-        }
-        found = true;
-        const Index3 idx = {i, j, k};
-        for (int c = 0; c < 3; ++c) {
-          box.lower[c] = std::min(box.lower[c], idx[c]);
-          box.upper[c] = std::max(box.upper[c], idx[c]);
-        }
+  const Index3& size = mask.size();
+  for (int64_t k = 0; k < size[2]; ++k) {
+    for (int64_t j = 0; j < size[1]; ++j) {
+      const uint8_t* row = mask.data() + mask.Offset(0, j, k);
+      int64_t first = -1, last = -1;
+      for (int64_t i = 0; i < size[0]; ++i) {
+        if (row[i] != label) continue;
+        if (first < 0) first = i;
+        last = i;
       }
+      if (first < 0) continue;
+      found = true;
+      box.lower = {std::min(box.lower[0], first), std::min(box.lower[1], j),
+                   std::min(box.lower[2], k)};
+      box.upper = {std::max(box.upper[0], last), std::max(box.upper[1], j),
+                   std::max(box.upper[2], k)};
     }
   }
   if (!found) {
+    std::set<int> present;
+    for (uint8_t v : mask.voxels()) {
+      if (v != 0) present.insert(v);
+    }
     std::string labels;
     for (int v : present) labels += (labels.empty() ? "" : ", ") + std::to_string(v);
     return NotFoundError("label " + std::to_string(label) + " is absent from the mask (labels "
@@ -387,27 +391,38 @@ StatusOr<ImageAndMask> ResampleImageAndMask(const RealVolume& image, const Label
 }
 
 int CountConnectedComponents(const LabelMap& mask, int label) {
-  const Index3& s = mask.size();
-  std::vector<uint8_t> seen(mask.NumVoxels(), 0);
+  // 26-connected components, searched only inside the label's bounding box.
+  StatusOr<BoundingBox> found = LabelBoundingBox(mask, label);
+  if (!found.ok()) return 0;
+  const BoundingBox box = *found;
+  const Index3 s = box.Size();
+  std::vector<uint8_t> todo(static_cast<size_t>(s[0] * s[1] * s[2]));
+  for (int64_t k = 0; k < s[2]; ++k) {
+    for (int64_t j = 0; j < s[1]; ++j) {
+      const uint8_t* row = mask.data() + mask.Offset(box.lower[0], box.lower[1] + j,
+                                                     box.lower[2] + k);
+      uint8_t* dst = todo.data() + s[0] * (j + s[1] * k);
+      for (int64_t i = 0; i < s[0]; ++i) dst[i] = row[i] == label;
+    }
+  }
   int components = 0;
-  std::deque<int64_t> queue;
-  for (int64_t start = 0; start < mask.NumVoxels(); ++start) {
-    if (mask.data()[start] != label || seen[start]) continue;
+  std::vector<int64_t> stack;
+  for (int64_t start = 0; start < static_cast<int64_t>(todo.size()); ++start) {
+    if (!todo[start]) continue;
     ++components;
-    seen[start] = 1;
-    queue.push_back(start);
-    while (!queue.empty()) {
-      const int64_t n = queue.front();
-      queue.pop_front();
+    todo[start] = 0;
+    stack.push_back(start);
+    while (!stack.empty()) {
+      const int64_t n = stack.back();
+      stack.pop_back();
       const int64_t i = n % s[0], j = (n / s[0]) % s[1], k = n / (s[0] * s[1]);
-      for (int dk = -1; dk <= 1; ++dk) {
-        for (int dj = -1; dj <= 1; ++dj) {
-          for (int di = -1; di <= 1; ++di) {
-            if (!mask.Contains(i + di, j + dj, k + dk)) continue;
-            const int64_t m = mask.Offset(i + di, j + dj, k + dk);
-            if (mask.data()[m] != label || seen[m]) continue;
-            seen[m] = 1;
-            queue.push_back(m);
+      for (int64_t kk = std::max<int64_t>(0, k - 1); kk <= std::min(s[2] - 1, k + 1); ++kk) {
+        for (int64_t jj = std::max<int64_t>(0, j - 1); jj <= std::min(s[1] - 1, j + 1); ++jj) {
+          for (int64_t ii = std::max<int64_t>(0, i - 1); ii <= std::min(s[0] - 1, i + 1); ++ii) {
+            const int64_t m = ii + s[0] * (jj + s[1] * kk);
+            if (!todo[m]) continue;
+            todo[m] = 0;
+            stack.push_back(m);
           }
         }
       }

@@ -18,11 +18,6 @@ double PyMod(double a, double b) {
   return r;
 }
 
-// numpy.digitize(x, edges) for ascending edges: the number of edges <= x.
-int32_t Digitize(double x, const std::vector<double>& edges) {
-  return static_cast<int32_t>(std::upper_bound(edges.begin(), edges.end(), x) - edges.begin());
-}
-
 // PyRadiomics getBinEdges for binWidth: edges on multiples of the width counted from 0.
 std::vector<double> FixedWidthEdges(double min_value, double max_value, double width) {
   const double low = min_value - PyMod(min_value, width);
@@ -83,7 +78,9 @@ const Feature* FindFeature(const FeatureList& features, const std::string& name)
   return nullptr;
 }
 
-StatusOr<Roi> MakeRoi(const ImageF& image, const LabelMap& mask, int label) {
+namespace {
+template <typename T>
+StatusOr<Roi> MakeRoiFrom(const Volume<T>& image, const LabelMap& mask, int label) {
   AMDRN_RETURN_IF_ERROR(CheckSameGeometry(image.geometry(), mask.geometry(), "image", "mask"));
   const Index3 size = mask.size();
   Index3 lo = {size[0], size[1], size[2]}, hi = {-1, -1, -1};
@@ -126,6 +123,15 @@ StatusOr<Roi> MakeRoi(const ImageF& image, const LabelMap& mask, int label) {
   }
   return roi;
 }
+}  // namespace
+
+StatusOr<Roi> MakeRoi(const ImageF& image, const LabelMap& mask, int label) {
+  return MakeRoiFrom(image, mask, label);
+}
+
+StatusOr<Roi> MakeRoi(const Volume<double>& image, const LabelMap& mask, int label) {
+  return MakeRoiFrom(image, mask, label);
+}
 
 StatusOr<DiscretisedRoi> Discretise(const Roi& roi, const DiscretisationSettings& settings) {
   if (roi.values.empty()) {
@@ -164,10 +170,23 @@ StatusOr<DiscretisedRoi> Discretise(const Roi& roi, const DiscretisationSettings
     out.bin_edges = settings.mode == BinningMode::kFixedBinWidth
                         ? FixedWidthEdges(min_value, max_value, settings.bin_width)
                         : FixedCountEdges(min_value, max_value, settings.bin_count);
-    for (size_t n = 0; n < levels.size(); ++n) levels[n] = Digitize(roi.values[n], out.bin_edges);
+    // numpy.digitize: the number of edges <= x. The edges are (nearly) evenly spaced: start
+    // from the arithmetic guess and step to the exact count.
+    const std::vector<double>& e = out.bin_edges;
+    const int64_t ne = static_cast<int64_t>(e.size());
+    const double step = ne > 1 ? (e[ne - 2] - e[0]) / std::max<int64_t>(1, ne - 2) : 1.0;
+    for (size_t n = 0; n < levels.size(); ++n) {
+      const double x = roi.values[n];
+      const double guess = step > 0 ? std::floor((x - e[0]) / step) + 1 : 0;
+      // In [0, ne]; NaN (never from finite images) goes to 0 rather than an undefined cast.
+      int64_t idx = guess > 0 ? (guess < ne ? static_cast<int64_t>(guess) : ne) : 0;
+      while (idx < ne && e[idx] <= x) ++idx;
+      while (idx > 0 && e[idx - 1] > x) --idx;
+      levels[n] = static_cast<int32_t>(idx);
+    }
   }
 
-  out.levels.assign(roi.image.size(), 0);
+  out.levels.assign(static_cast<size_t>(roi.size[0] * roi.size[1] * roi.size[2]), 0);
   for (size_t n = 0; n < levels.size(); ++n) {
     out.levels[roi.voxels[n]] = levels[n];
     out.max_level = std::max(out.max_level, levels[n]);
@@ -176,6 +195,7 @@ StatusOr<DiscretisedRoi> Discretise(const Roi& roi, const DiscretisationSettings
   if (settings.ibsi && settings.mode == BinningMode::kFixedBinCount) {
     out.num_levels = settings.bin_count;
   }
+  out.cache = std::make_shared<internal::TextureCache>();
   return out;
 }
 

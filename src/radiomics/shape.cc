@@ -75,7 +75,7 @@ double EllipsoidArea(double a, double b, double c) {
 void SpatialAutocorrelation(const Roi& roi, double* moran, double* geary) {
   const int64_t n = roi.NumVoxels();
   double mean = 0;
-  for (float v : roi.values) mean += v;
+  for (double v : roi.values) mean += v;
   mean /= n;
   std::vector<double> x(n), y(n), z(n);
   double var = 0;

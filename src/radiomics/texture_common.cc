@@ -60,10 +60,38 @@ LevelIndex MakeLevelIndex(const DiscretisedRoi& roi) {
   return index;
 }
 
-std::vector<int32_t> CompactLevels(const DiscretisedRoi& roi, const LevelIndex& index) {
-  std::vector<int32_t> out(roi.levels.size(), 0);
-  for (int64_t v : roi.voxels) out[v] = index.compact[roi.levels[v]];
-  return out;
+PaddedCompact MakePaddedCompact(const DiscretisedRoi& roi, const LevelIndex& index, int pad) {
+  PaddedCompact p;
+  p.pad = pad;
+  p.size = {roi.size[0] + 2 * pad, roi.size[1] + 2 * pad, roi.size[2] + 2 * pad};
+  p.levels.assign(p.size[0] * p.size[1] * p.size[2], 0);
+  p.roi.reserve(roi.voxels.size());
+  for (int64_t k = 0; k < roi.size[2]; ++k) {
+    for (int64_t j = 0; j < roi.size[1]; ++j) {
+      const int32_t* src = roi.levels.data() + roi.Offset(0, j, k);
+      const int64_t row = pad + p.size[0] * ((j + pad) + p.size[1] * (k + pad));
+      for (int64_t i = 0; i < roi.size[0]; ++i) {
+        if (src[i] == 0) continue;
+        p.levels[row + i] = index.compact[src[i]];
+        p.roi.push_back(row + i);
+      }
+    }
+  }
+  return p;
+}
+
+std::shared_ptr<const TextureBase> SharedTextureBase(const DiscretisedRoi& roi) {
+  auto build = [&roi](TextureBase* base) {
+    base->index = MakeLevelIndex(roi);
+    base->padded = MakePaddedCompact(roi, base->index, 1);
+  };
+  if (!roi.cache) {
+    auto base = std::make_shared<TextureBase>();
+    build(base.get());
+    return base;
+  }
+  std::call_once(roi.cache->once, build, &roi.cache->base);
+  return std::shared_ptr<const TextureBase>(roi.cache, &roi.cache->base);
 }
 
 std::vector<DiscretisedRoi> SplitSlices(const DiscretisedRoi& roi, int axis) {
@@ -197,5 +225,8 @@ void ParallelFor(int count, const std::function<void(int)>& fn) {
   worker();
   for (std::thread& th : pool) th.join();
 }
+
+SerialSection::SerialSection() : previous_(tls_in_parallel) { tls_in_parallel = true; }
+SerialSection::~SerialSection() { tls_in_parallel = previous_; }
 
 }  // namespace amdrn::radiomics::internal

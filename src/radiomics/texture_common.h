@@ -7,6 +7,8 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,8 +43,32 @@ struct LevelIndex {
 };
 LevelIndex MakeLevelIndex(const DiscretisedRoi& roi);
 
-// The box with each voxel's compact level index + 1 (0 outside the ROI).
-std::vector<int32_t> CompactLevels(const DiscretisedRoi& roi, const LevelIndex& index);
+// Compact levels (index + 1; 0 outside the ROI) on the box padded by `pad` zero voxels on
+// every side, and the padded offsets of the ROI voxels in ascending order. Walks along a
+// direction stop at the padding without bounds checks.
+struct PaddedCompact {
+  Index3 size = {0, 0, 0};
+  int pad = 0;
+  std::vector<int32_t> levels;
+  std::vector<int64_t> roi;
+  int64_t Delta(const Offset3& o) const {
+    return o.di + size[0] * (o.dj + size[1] * static_cast<int64_t>(o.dk));
+  }
+};
+PaddedCompact MakePaddedCompact(const DiscretisedRoi& roi, const LevelIndex& index, int pad);
+
+// The level index and the box padded by one voxel, shared by GLCM (distance 1), GLRLM and the
+// zone families of one DiscretisedRoi: from its cache (built once, thread-safe) or, for a
+// DiscretisedRoi without one (per-slice sub-ROIs, hand-made ones), built for this call.
+struct TextureBase {
+  LevelIndex index;
+  PaddedCompact padded;  // pad 1
+};
+struct TextureCache {
+  std::once_flag once;
+  TextureBase base;
+};
+std::shared_ptr<const TextureBase> SharedTextureBase(const DiscretisedRoi& roi);
 
 // Splits `roi` into one single-slice DiscretisedRoi per slice along `axis` that holds ROI
 // voxels (empty slices are skipped). Each keeps the full levels range (max/num_levels).
@@ -76,11 +102,31 @@ void SetAllNaN(FeatureList* list, const std::string& reason);
 // returned distance, GLRLM the distance itself). d is the offset's norm in millimetres.
 double DirectionDistanceMm(const Offset3& offset, const Vec3& spacing_mm, WeightingNorm norm);
 
+// GLCM MCC of one n x n probability matrix p (row-major) with marginals px, py: square root of
+// the second largest eigenvalue of Q(i, j) = sum_k p(i, k) p(j, k) / (px(i) py(k) + eps), as
+// PyRadiomics; 1 when n < 2. Defined in glcm.cc.
+double MaximalCorrelationCoefficient(const std::vector<double>& p, const std::vector<double>& px,
+                                     const std::vector<double>& py, int n);
+
 // Error for an empty ROI.
 Status EmptyRoiError(const char* family);
 
-// Runs fn(t) for t in [0, count) on up to GetThreadCount() threads.
+// Runs fn(t) for t in [0, count) on up to GetThreadCount() threads (serially inside another
+// ParallelFor or a SerialSection).
 void ParallelFor(int count, const std::function<void(int)>& fn);
+
+// While alive, ParallelFor on this thread runs serially (for callers that parallelise at an
+// outer level, e.g. the extractor's task queue).
+class SerialSection {
+ public:
+  SerialSection();
+  ~SerialSection();
+  SerialSection(const SerialSection&) = delete;
+  SerialSection& operator=(const SerialSection&) = delete;
+
+ private:
+  bool previous_;
+};
 
 }  // namespace amdrn::radiomics::internal
 

@@ -6,6 +6,7 @@
 // Matrices are stored sparse, so zone sizes up to the ROI size cost nothing.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <map>
 
@@ -17,25 +18,9 @@ namespace {
 using internal::Add;
 using internal::kEps;
 
-// The compact levels on a box padded by one voxel of zeros, so that neighbours never leave it.
-struct Padded {
-  Index3 size;
-  std::vector<int32_t> c;
-  int64_t Offset(int64_t i, int64_t j, int64_t k) const { return i + size[0] * (j + size[1] * k); }
-};
-
-Padded Pad(const DiscretisedRoi& roi, const std::vector<int32_t>& compact) {
-  Padded p;
-  p.size = {roi.size[0] + 2, roi.size[1] + 2, roi.size[2] + 2};
-  p.c.assign(p.size[0] * p.size[1] * p.size[2], 0);
-  for (int64_t k = 0; k < roi.size[2]; ++k) {
-    for (int64_t j = 0; j < roi.size[1]; ++j) {
-      std::copy_n(compact.begin() + roi.Offset(0, j, k), roi.size[0],
-                  p.c.begin() + p.Offset(1, j + 1, k + 1));
-    }
-  }
-  return p;
-}
+// The compact levels (index + 1, 0 outside the ROI) on the box padded by one voxel of zeros,
+// so that neighbours never leave it (shared with the other texture families).
+using Padded = internal::PaddedCompact;
 
 // Offsets (in the padded box) of the neighbourhood: all 26 (or 8 in-plane) when `full`,
 // else the 6 (or 4 in-plane) face neighbours.
@@ -57,12 +42,12 @@ std::vector<int64_t> NeighbourOffsets(const Padded& p, int out_of_plane_axis, bo
 
 // Distance of every ROI voxel to the ROI border (BFS over face neighbours).
 std::vector<int32_t> BorderDistance(const Padded& p, const std::vector<int64_t>& faces) {
-  std::vector<int32_t> dist(p.c.size(), 0);
+  std::vector<int32_t> dist(p.levels.size(), 0);
   std::vector<int64_t> queue;
-  for (int64_t o = 0; o < static_cast<int64_t>(p.c.size()); ++o) {
-    if (p.c[o] == 0) continue;
+  for (int64_t o = 0; o < static_cast<int64_t>(p.levels.size()); ++o) {
+    if (p.levels[o] == 0) continue;
     for (int64_t d : faces) {
-      if (p.c[o + d] == 0) {
+      if (p.levels[o + d] == 0) {
         dist[o] = 1;
         queue.push_back(o);
         break;
@@ -73,7 +58,7 @@ std::vector<int32_t> BorderDistance(const Padded& p, const std::vector<int64_t>&
     const int64_t o = queue[head];
     for (int64_t d : faces) {
       const int64_t q = o + d;
-      if (p.c[q] != 0 && dist[q] == 0) {
+      if (p.levels[q] != 0 && dist[q] == 0) {
         dist[q] = dist[o] + 1;
         queue.push_back(q);
       }
@@ -88,29 +73,76 @@ struct Zone {
   int32_t distance;
 };
 
-std::vector<Zone> FindZones(Padded p, const std::vector<int64_t>& nbrs,
+// Zones by union-find in memory order: each ROI voxel joins the zones of its earlier
+// neighbours (negative offsets) with the same level; every root (the zone's first voxel in
+// memory order) is one zone. A voxel whose predecessor along i has its level joins that
+// zone and needs to look only at the earlier neighbours the predecessor does not have.
+std::vector<Zone> FindZones(const Padded& p, const std::vector<int64_t>& nbrs,
                             const std::vector<int32_t>* dist) {
-  std::vector<Zone> zones;
-  std::vector<int64_t> stack;
-  for (int64_t o = 0; o < static_cast<int64_t>(p.c.size()); ++o) {
-    const int32_t level = p.c[o];
-    if (level == 0) continue;
-    Zone z{level, 0, dist ? (*dist)[o] : 0};
-    p.c[o] = 0;
-    stack.push_back(o);
-    while (!stack.empty()) {
-      const int64_t q = stack.back();
-      stack.pop_back();
-      ++z.size;
-      if (dist) z.distance = std::min(z.distance, (*dist)[q]);
-      for (int64_t d : nbrs) {
-        if (p.c[q + d] == level) {
-          p.c[q + d] = 0;
-          stack.push_back(q + d);
-        }
-      }
+  std::vector<int64_t> back, fresh;
+  for (int64_t d : nbrs) {
+    if (d >= 0) continue;
+    back.push_back(d);
+    // Neighbour o + d of o is one of o - 1's earlier neighbours (or o - 1 itself) when
+    // d + 1 is in the neighbourhood or zero (linear offsets are unique: the box is >= 3 wide).
+    if (d + 1 != 0 && std::find(nbrs.begin(), nbrs.end(), d + 1) == nbrs.end()) {
+      fresh.push_back(d);
     }
-    zones.push_back(z);
+  }
+  const bool left_is_neighbour = std::find(nbrs.begin(), nbrs.end(), -1) != nbrs.end();
+  const int32_t* c = p.levels.data();
+  const int64_t total = static_cast<int64_t>(p.levels.size());
+  // parent[o]: a voxel of the same zone earlier in memory order, or o itself for a root.
+  // Padded offsets fit int32 (the box is far below 2^31 voxels).
+  std::vector<int32_t> parent(total);
+  int32_t* up = parent.data();
+  auto find = [up](int32_t x) {
+    while (up[x] != x) {
+      up[x] = up[up[x]];
+      x = up[x];
+    }
+    return x;
+  };
+  auto join = [&](int32_t a, int32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) up[std::max(a, b)] = std::min(a, b);
+  };
+  // Joins o with each neighbour o + d[t] of its level: a branch-free mask of the matches
+  // first (the comparisons are unpredictable), then one join per match.
+  auto join_matches = [&](int32_t o, int32_t level, const std::vector<int64_t>& d) {
+    uint32_t matches = 0;
+    for (size_t t = 0; t < d.size(); ++t) matches |= uint32_t{c[o + d[t]] == level} << t;
+    while (matches != 0) {
+      const int t = __builtin_ctz(matches);
+      matches &= matches - 1;
+      join(o, static_cast<int32_t>(o + d[t]));
+    }
+  };
+  for (int32_t o = 0; o < total; ++o) {
+    const int32_t level = c[o];
+    if (level == 0) continue;
+    if (left_is_neighbour && c[o - 1] == level) {
+      up[o] = o - 1;
+      join_matches(o, level, fresh);
+    } else {
+      up[o] = o;
+      join_matches(o, level, back);
+    }
+  }
+  // Zone of each root, in memory order of the roots; sizes and distances.
+  std::vector<int32_t> zone_of(total, -1);
+  std::vector<Zone> zones;
+  for (int32_t o = 0; o < total; ++o) {
+    if (c[o] == 0) continue;
+    const int32_t r = find(o);
+    if (zone_of[r] < 0) {
+      zone_of[r] = static_cast<int32_t>(zones.size());
+      zones.push_back({c[r], 0, dist ? (*dist)[r] : 0});
+    }
+    Zone& z = zones[zone_of[r]];
+    ++z.size;
+    if (dist) z.distance = std::min(z.distance, (*dist)[o]);
   }
   return zones;
 }
@@ -202,20 +234,36 @@ FeatureList ZoneFeatures(const SparseZones& m,
 // One feature list for the whole (sub-)ROI: GLSZM when `distance` is false, else GLDZM.
 StatusOr<std::vector<FeatureList>> ZoneLists(const DiscretisedRoi& roi, const TextureSettings& s,
                                              bool distance) {
-  const internal::LevelIndex index = internal::MakeLevelIndex(roi);
-  const Padded p = Pad(roi, internal::CompactLevels(roi, index));
+  const std::shared_ptr<const internal::TextureBase> base = internal::SharedTextureBase(roi);
+  const internal::LevelIndex& index = base->index;
+  const Padded& p = base->padded;
   const int axis = internal::OutOfPlaneAxis(s);
   std::vector<int32_t> dist;
   if (distance) dist = BorderDistance(p, NeighbourOffsets(p, axis, false));
   const std::vector<Zone> zones = FindZones(p, NeighbourOffsets(p, axis, true),
                                             distance ? &dist : nullptr);
-  // Sparse matrix: sort the (level, j) keys and count runs of equal keys.
-  std::vector<std::pair<int32_t, int64_t>> keys;
-  keys.reserve(zones.size());
-  for (const Zone& z : zones) keys.emplace_back(z.level, distance ? z.distance : z.size);
-  std::sort(keys.begin(), keys.end());
+  // Sparse matrix: sort the (level, j) keys and count runs of equal keys. Keys are packed as
+  // level * 2^40 + j when levels fit 24 bits (j < 2^40 always), which sorts the same way.
+  std::vector<std::pair<int32_t, int64_t>> pairs;
+  pairs.reserve(zones.size());
+  if (index.Count() < (1 << 24)) {
+    std::vector<uint64_t> keys;
+    keys.reserve(zones.size());
+    for (const Zone& z : zones) {
+      keys.push_back((static_cast<uint64_t>(z.level) << 40) |
+                     static_cast<uint64_t>(distance ? z.distance : z.size));
+    }
+    std::sort(keys.begin(), keys.end());
+    for (uint64_t key : keys) {
+      pairs.emplace_back(static_cast<int32_t>(key >> 40),
+                         static_cast<int64_t>(key & ((uint64_t{1} << 40) - 1)));
+    }
+  } else {
+    for (const Zone& z : zones) pairs.emplace_back(z.level, distance ? z.distance : z.size);
+    std::sort(pairs.begin(), pairs.end());
+  }
   std::vector<std::pair<std::pair<int32_t, int64_t>, double>> m;
-  for (const auto& key : keys) {
+  for (const auto& key : pairs) {
     if (m.empty() || m.back().first != key) m.push_back({key, 0.0});
     m.back().second += 1;
   }
