@@ -3,8 +3,11 @@
 
 Modes (all print one JSON object on stdout):
   infer  --arch A.json --weights W.pt --volume V.f32 --shape C,Z,Y,X --patch Z,Y,X --classes K
-         [--bf16] [--labels-out L.u8]: seconds of a sliding-window prediction (nnU-Net's step
-         0.5 and Gaussian weighting, no TTA), optionally writing the argmax labels.
+         [--bf16] [--repeats R] [--labels-out L.u8]: median seconds of R sliding-window
+         predictions (nnU-Net's step 0.5 and Gaussian weighting, no TTA) after one untimed
+         warm-up tile, optionally writing the argmax labels. --bf16 runs under
+         torch.autocast("cpu", bfloat16): Conv3d in bf16, ConvTranspose3d in float32 (autocast's
+         CPU policy in PyTorch 1.13).
   train  --arch A.json --channels C --classes K --patch Z,Y,X --batch B --iters N: seconds per
          SGD iteration (deep-supervision Dice + CE, Nesterov momentum) on random batches.
 The network classes come from tools/make_nnunet_folder.py (dynamic_network_architectures'
@@ -59,26 +62,7 @@ def steps(size, patch, step=0.5):
     return [int(np.round(actual * i)) for i in range(n)]
 
 
-class Bf16TransposeWrapper(torch.nn.Module):
-    """Runs a ConvTranspose3d in float32 (LibTorch/PyTorch 1.13 reject it in bf16 on the CPU)."""
-
-    def __init__(self, layer):
-        super().__init__()
-        self.layer = layer
-
-    def forward(self, x):
-        return self.layer(x.float()).to(torch.bfloat16)
-
-
-def to_bf16(net):
-    net = net.to(torch.bfloat16)
-    tc = net.decoder.transpconvs
-    for i in range(len(tc)):
-        tc[i] = Bf16TransposeWrapper(tc[i].float())
-    return net
-
-
-def sliding_window(net, image, patch, classes, bf16):
+def sliding_window(net, image, patch, classes):
     c, *size = image.shape
     g = gaussian(patch)
     logits = torch.zeros((classes, *size))
@@ -87,8 +71,6 @@ def sliding_window(net, image, patch, classes, bf16):
         for y in steps(size[1], patch[1]):
             for x in steps(size[2], patch[2]):
                 tile = image[None, :, z:z + patch[0], y:y + patch[1], x:x + patch[2]]
-                if bf16:
-                    tile = tile.to(torch.bfloat16)
                 out = net(tile)[0].float()
                 logits[:, z:z + patch[0], y:y + patch[1], x:x + patch[2]] += out * g
                 counts[z:z + patch[0], y:y + patch[1], x:x + patch[2]] += g
@@ -120,6 +102,7 @@ def main():
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--iters", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     patch = [int(v) for v in a.patch.split(",")]
@@ -128,16 +111,21 @@ def main():
         shape = [int(v) for v in a.shape.split(",")]
         net, _ = build(a.arch, shape[0], a.classes, a.weights)
         net.eval()
-        if a.bf16:
-            net = to_bf16(net)
         image = torch.from_numpy(np.fromfile(a.volume, dtype="<f4").reshape(shape))
-        with torch.no_grad():
+        runs = []
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16)
+        with torch.no_grad(), autocast:
             start = time.perf_counter()
-            logits = sliding_window(net, image, patch, a.classes, a.bf16)
-            seconds = time.perf_counter() - start
+            net(image[None, :, :patch[0], :patch[1], :patch[2]].contiguous())
+            warm_up = time.perf_counter() - start
+            for _ in range(max(1, a.repeats)):
+                start = time.perf_counter()
+                logits = sliding_window(net, image, patch, a.classes)
+                runs.append(time.perf_counter() - start)
         if a.labels_out:
             logits.argmax(0).to(torch.uint8).numpy().tofile(a.labels_out)
-        print(json.dumps({"seconds": seconds, "torch": torch.__version__, "threads": a.threads}))
+        print(json.dumps({"seconds": float(np.median(runs)), "runs": runs, "warm_up_seconds": warm_up,
+                          "torch": torch.__version__, "threads": a.threads}))
         return
 
     net, arch = build(a.arch, a.channels, a.classes)

@@ -11,6 +11,8 @@ packages=(
   libgdcm-dev libgdcm-tools  # DICOM tag access for the pre-flight check (GDCM's CMake config needs the tools)
   libtorch-dev             # LibTorch 1.13 (CPU, oneDNN) for the U-Net and the ResNet
   libdnnl-dev              # oneDNN 2.6 (the one LibTorch uses) for the fused U-Net inference engine
+  libopenblas0-openmp      # optimised BLAS behind libblas.so.3 (Debian's default is the slow reference
+                           # one); LibTorch's im2col paths (transposed convs in training) use it
   libeigen3-dev            # dense linear algebra for the statistics module
   nlohmann-json3-dev       # JSON (plans, dataset.json, QC records, --json output)
   libyaml-cpp-dev          # PyRadiomics parameter files

@@ -175,6 +175,7 @@ int RunSegPredict(int argc, char** argv) {
   seg::PredictOptions o;
   int threads = 0;
   bool bf16 = false, no_postprocess = false;
+  std::string engine = "onednn";
   CLI::App app("Segment images with an amdrn model (trained or imported from nnU-Net): sliding "
                "window with Gaussian weighting, optional mirroring TTA, fold ensemble, output "
                "in the input geometry.", argv[0]);
@@ -186,12 +187,19 @@ int RunSegPredict(int argc, char** argv) {
   app.add_option("--step", o.step, "Sliding-window step as a fraction of the patch")
       ->capture_default_str();
   app.add_flag("--tta", o.mirror_tta, "Mirroring test-time augmentation (8x slower in 3D)");
-  app.add_flag("--bf16", bf16, "bfloat16 convolutions (transposed convolutions stay float32)");
+  app.add_flag("--bf16", bf16,
+               "bfloat16 convolutions (transposed convolutions, norm statistics and the logits "
+               "stay float32). Fast only on CPUs with native bf16 (AVX512_BF16 or AMX)");
+  app.add_option("--engine", engine,
+                 "onednn: fused oneDNN engine; libtorch: eager LibTorch operators")
+      ->check(CLI::IsMember({"onednn", "libtorch"}))
+      ->capture_default_str();
   app.add_flag("--no-postprocess", no_postprocess,
                "Skip the model's largest-component post-processing");
   app.add_option("--format", format,
                  "Output ending: .nii.gz, .nrrd, .mha or .seg.nrrd (default: the model's)");
-  app.add_option("--threads", threads, "LibTorch threads (0: AMDRN_THREADS or all cores)")
+  app.add_option("--threads", threads,
+                 "Threads of the network (LibTorch and oneDNN; 0: AMDRN_THREADS or all cores)")
       ->capture_default_str();
   if (int code = ParseArgs(app, argc, argv); code >= 0) return code;
   if (!folds.empty()) {
@@ -202,6 +210,7 @@ int RunSegPredict(int argc, char** argv) {
     o.folds = *parsed;
   }
   o.precision = bf16 ? seg::Precision::kBFloat16 : seg::Precision::kFloat32;
+  o.engine = engine == "libtorch" ? seg::InferenceEngine::kLibTorch : seg::InferenceEngine::kOneDnn;
   o.postprocess = !no_postprocess;
   SetThreads(threads);
   Status status = PredictCases(model_dir, inputs, out_dir, format, o);

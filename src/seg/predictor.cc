@@ -109,7 +109,16 @@ StatusOr<std::unique_ptr<Predictor>> Predictor::Load(const std::string& model_di
     Status loaded = net->LoadStateDict(ckpt.weights);
     if (!loaded.ok()) return loaded.WithContext(path);
     for (auto& param : net->parameters()) param.set_requires_grad(false);
-    net->SetPrecision(options.precision);
+    if (options.engine == InferenceEngine::kOneDnn) {
+      FusedUNetOptions fused_options;
+      fused_options.precision = options.precision;
+      auto fused = FusedUNet::Create(*net, fused_options);
+      if (!fused.ok()) return fused.status().WithContext(path);
+      p->fused_.push_back(std::move(fused).value());
+      net.reset();  // the fused engine holds its own copy of the weights
+    } else {
+      net->SetPrecision(options.precision);
+    }
     p->nets_.push_back(std::move(net));
   }
   return p;
@@ -124,14 +133,29 @@ StatusOr<at::Tensor> Predictor::PredictLogits(const at::Tensor& preprocessed, in
   if (options_.mirror_tta) sw.mirror_axes = info_.mirror_axes;
   at::Tensor sum;
   int64_t count = 0;
-  for (const auto& net : nets_) {
-    const UNet* model = net.get();
-    AMDRN_ASSIGN_OR_RETURN(
-        at::Tensor logits,
-        SlidingWindowPredict(preprocessed, desc_.num_classes, patch,
-                             [model](const at::Tensor& x) { return model->Forward(x); }, sw,
-                             [&count](int64_t, int64_t) { ++count; }));
-    sum = sum.defined() ? sum.add_(logits) : logits;
+  for (size_t fold = 0; fold < nets_.size(); ++fold) {
+    const UNet* model = nets_[fold].get();
+    FusedUNet* fused = fused_.empty() ? nullptr : fused_[fold].get();
+    Status failed = OkStatus();
+    TilePredictor predict = [&](const at::Tensor& x) {
+      if (!fused) return model->Forward(x);
+      auto y = fused->Forward(x);
+      if (!y.ok()) {
+        failed = y.status();
+        throw std::runtime_error(failed.ToString());
+      }
+      return std::move(y).value();
+    };
+    StatusOr<at::Tensor> logits = InternalError("no prediction");
+    try {
+      logits = SlidingWindowPredict(preprocessed, desc_.num_classes, patch, predict, sw,
+                                    [&count](int64_t, int64_t) { ++count; });
+    } catch (const std::exception& e) {
+      if (!failed.ok()) return failed;
+      return InternalError(std::string("the network failed on a tile: ") + e.what());
+    }
+    if (!logits.ok()) return logits.status();
+    sum = sum.defined() ? sum.add_(*logits) : *logits;
   }
   if (tiles) *tiles = count;
   return nets_.size() > 1 ? sum.div_(static_cast<double>(nets_.size())) : sum;

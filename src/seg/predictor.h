@@ -3,7 +3,8 @@
 // (sliding_window.h) with optional mirroring TTA, average the folds' logits, map back to
 // the input geometry (linear resampling of the logits, argmax, un-crop, un-transpose),
 // optional largest-component post-processing. A Predictor is thread-compatible: one case
-// at a time per Predictor (LibTorch parallelises inside each convolution).
+// at a time per Predictor (the network parallelises inside each layer). The network runs on
+// the fused oneDNN engine (fused_unet.h) by default, or eagerly through LibTorch.
 #ifndef AMDRN_SEG_PREDICTOR_H_
 #define AMDRN_SEG_PREDICTOR_H_
 
@@ -16,6 +17,7 @@
 #include "core/status.h"
 #include "core/volume.h"
 #include "seg/checkpoint.h"
+#include "seg/fused_unet.h"
 #include "seg/network.h"
 #include "seg/plans.h"
 #include "seg/preprocess.h"
@@ -42,11 +44,18 @@ StatusOr<SegModelDescription> DescribeModel(const std::string& plans_json,
 NetworkSpec NetworkSpecFromPlans(const ArchitectureSpec& arch, int input_channels,
                                  int num_classes);
 
+// Which implementation runs the network's forward pass.
+enum class InferenceEngine {
+  kOneDnn,    // FusedUNet: oneDNN primitives + fused instance norm (the default)
+  kLibTorch,  // UNet::Forward, eager LibTorch operators
+};
+
 struct PredictOptions {
   std::vector<int> folds;           // empty: all folds of the model
   double step = 0.5;                // sliding-window step as a fraction of the patch
   bool mirror_tta = false;          // mirroring test-time augmentation (x8 for 3 axes)
   Precision precision = Precision::kFloat32;
+  InferenceEngine engine = InferenceEngine::kOneDnn;
   bool postprocess = true;          // apply the model's largest-component rules
 };
 
@@ -78,7 +87,10 @@ class Predictor {
   SegModelDescription desc_;
   ModelInfo info_;
   PredictOptions options_;
-  std::vector<std::unique_ptr<UNet>> nets_;  // one per fold
+  // One per fold: the eager network (null with the oneDNN engine) and the fused engine
+  // (empty with the LibTorch engine).
+  std::vector<std::unique_ptr<UNet>> nets_;
+  std::vector<std::unique_ptr<FusedUNet>> fused_;
 };
 
 // Keeps only the largest 26-connected component of the voxels where `mask(label)` holds
