@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_util.h"
 #include "core/file_util.h"
 #include "core/logging.h"
 #include "core/threads.h"
@@ -37,6 +38,7 @@ namespace amdrn::radiomics {
 namespace {
 
 namespace fs = std::filesystem;
+using bench::Median;
 
 const char kParams[] = R"(imageType:
   Original: {}
@@ -102,12 +104,6 @@ double CpuSeconds() {
 double LoadAverage() {
   double load[1] = {0};
   return getloadavg(load, 1) == 1 ? load[0] : -1;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // Internal mode: one extraction in this process; prints a JSON line.

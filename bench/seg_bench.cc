@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/file_util.h"
 #include "core/threads.h"
 #include "seg/checkpoint.h"
@@ -52,6 +53,7 @@ namespace amdrn::seg {
 namespace {
 
 namespace fs = std::filesystem;
+using bench::Median;
 
 struct Args {
   std::string mode = "all";
@@ -200,12 +202,6 @@ double MeanDice(const at::Tensor& a, const at::Tensor& b, int classes) {
 
 std::string Dims(const std::array<int64_t, 3>& v) {
   return std::to_string(v[0]) + "," + std::to_string(v[1]) + "," + std::to_string(v[2]);
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
 // Fraction of voxels with the same label.

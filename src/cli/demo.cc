@@ -320,7 +320,8 @@ int RunDemoCommand(int argc, char** argv) {
   app.add_option("--cases", o.cases, "cohort size")->capture_default_str();
   app.add_option("--seed", o.seed, "cohort seed")->capture_default_str();
   app.add_option("--threads", o.threads, "worker threads (0 = all cores)")->capture_default_str();
-  app.add_flag("--dl,!--no-dl", o.with_dl, "train the DL score too (default on; about 20 s on 2 idle cores)");
+  app.add_flag("--dl,!--no-dl", o.with_dl,
+               "train the DL score too (default on; about 20 s on 2 idle cores)");
   app.add_option("--dl-epochs", o.dl_epochs, "epochs per DL fold")->capture_default_str();
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   SetThreadCount(o.threads);

@@ -379,19 +379,7 @@ at::Tensor UNet::RunLayer(const Layer& layer, const at::Tensor& x) const {
   at::Tensor bias;
   if (layer.bias >= 0) bias = bf16 ? params_bf16_[layer.bias] : params_[layer.bias].second;
   at::Tensor in = bf16 ? x.to(at::kBFloat16) : x;
-  at::Tensor y;
-  if (!bf16 && !at::GradMode::is_enabled() && in.device().is_cpu() && at::hasMKLDNN()) {
-    // LibTorch 1.13 sends a float32 convolution with batch 1 and few channels or voxels
-    // (N*C*D*H <= 20480: the 1-channel input layer, 8-wide stages, the deepest stages) to its
-    // im2col fallback, which calls the system BLAS. Debian's default libblas3 is the
-    // unoptimised reference BLAS; with it this path made an nnU-Net-sized 96^3 tile about
-    // 10 % slower (docs/segmentation.md). With OpenBLAS (install-deps.sh) both paths ran at
-    // the same speed. Inference always takes oneDNN's convolution.
-    y = at::mkldnn_convolution(in.contiguous(), w, bias, layer.padding, layer.stride, {1, 1, 1},
-                               1);
-  } else {
-    y = at::conv3d(in, w, bias, layer.stride, layer.padding);
-  }
+  at::Tensor y = at::conv3d(in, w, bias, layer.stride, layer.padding);
   if (layer.norm_weight < 0) return bf16 ? y.to(at::kFloat) : y;
   if (bf16) y = y.to(at::kFloat);
   y = at::instance_norm(y, params_[layer.norm_weight].second, params_[layer.norm_bias].second, {},

@@ -89,7 +89,8 @@ Tissue ToothTissue(const Tooth& t, double a, double b, double z) {
     const double radius = r.r0 + f * (r.r1 - r.r0);
     const double d = std::hypot(a - (r.a0 + f * (r.a1 - r.a0)), b - (r.b0 + f * (r.b1 - r.b0)));
     // Rounded apex: the root ends in a half-sphere of the apical radius.
-    const double apex = z > r.z1 - radius ? std::sqrt(std::max(0.0, Sq(radius) - Sq(z - (r.z1 - radius)))) : radius;
+    const double apex =
+        z > r.z1 - radius ? std::sqrt(std::max(0.0, Sq(radius) - Sq(z - (r.z1 - radius)))) : radius;
     if (z >= r.z0 && d < 0.28 * radius && z < r.z1 - 0.3) return kPulp;
     if (z >= r.z0 && d < apex) return kDentin;
     if (d < apex + 0.22 && z < r.z1 + 0.22) return kPdl;
@@ -119,7 +120,8 @@ double Maxilla::RabHalfWidth(double u, double z) const {
 }
 
 double Maxilla::BaseFloor(double u, double v) const {
-  return rbh + kx * v * v / (1.0 + Sq(v / 10.0)) + ky * u * u + tilt * (u - std::clamp(u, -gap, gap));
+  return rbh + kx * v * v / (1.0 + Sq(v / 10.0)) + ky * u * u +
+         tilt * (u - std::clamp(u, -gap, gap));
 }
 
 double Maxilla::LateralWall(double u, double z) const {
@@ -171,7 +173,9 @@ Column Maxilla::ColumnAt(double x, double y) const {
         const double d =
             std::hypot(a - (r.a0 + f * (r.a1 - r.a0)), c.v - (r.b0 + f * (r.b1 - r.b0)));
         const double reach = r.r0 + f * (r.r1 - r.r0) + 0.25 + r.cover;
-        if (d < reach) c.floor = std::max(c.floor, r.z0 + f * (r.z1 - r.z0) + std::sqrt(reach * reach - d * d));
+        if (d < reach) {
+          c.floor = std::max(c.floor, r.z0 + f * (r.z1 - r.z0) + std::sqrt(reach * reach - d * d));
+        }
       }
     }
   }
@@ -260,10 +264,12 @@ void Maxilla::Classify(const Column& c, double z, Tissue* tissue, uint8_t* label
        (z <= c.floor && z >= c.floor - wall - 1.0 &&
         (z >= c.crest || std::abs(c.v) > half_width + 0.5))) &&
       (z <= c.floor + 3.0 ||
-       (c.u >= AnteriorWall(lateral) - wall - pillar && c.u <= PosteriorWall(lateral) + wall + 1.0));
+       (c.u >= AnteriorWall(lateral) - wall - pillar &&
+        c.u <= PosteriorWall(lateral) + wall + 1.0));
   // Turbinate: a curled bony plate inside a thick mucosal cushion, hanging from the lateral
   // wall by a thin lamina.
-  const double tx = (ag - (nasal_wall - turb_dx)) / turb_a, tz = (z - nasal_floor - turb_dz) / turb_b;
+  const double tx = (ag - (nasal_wall - turb_dx)) / turb_a;
+  const double tz = (z - nasal_floor - turb_dz) / turb_b;
   const double turb = tx * tx + tz * tz;
   const bool bone =
       body || SinusLevel(c, z) < wall || socket ||
@@ -444,7 +450,8 @@ double CavityWidth(const Maxilla& m) {
 void SampleSinus(const Anatomy& a, int site_digit, Rng& rng, Maxilla& m) {
   m.wall = rng.Uniform(1.0, 2.0);
   m.rounding = rng.Uniform(2.0, 3.0);
-  const double ant[3][2] = {{8.5, 12}, {12, 19}, {20, 27}}, post[3][2] = {{26, 33}, {17, 24}, {9, 15}};
+  const double ant[3][2] = {{8.5, 12}, {12, 19}, {20, 27}};
+  const double post[3][2] = {{26, 33}, {17, 24}, {9, 15}};
   const int i = std::clamp(site_digit - 5, 0, 2);
   m.u_ant = -rng.Uniform(ant[i][0], ant[i][1]);
   m.u_post = rng.Uniform(post[i][0], post[i][1]);

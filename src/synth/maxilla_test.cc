@@ -202,7 +202,8 @@ TEST(Phantom, ResidualBoneLabelFollowsCrestAndFloor) {
         if (lo < 0) continue;
         ++columns;
         const Vec3 p = g.IndexToPoint({double(i), double(j), double(lo)});
-        const Column c = m.ColumnAt(side * (p[0] - tr.site_crest_lps[0]), p[1] - tr.site_crest_lps[1]);
+        const Column c =
+            m.ColumnAt(side * (p[0] - tr.site_crest_lps[0]), p[1] - tr.site_crest_lps[1]);
         const double z_lo = p[2] - tr.site_crest_lps[2], z_hi = z_lo + (hi - lo) * spacing;
         // The label spans the bone from the crest up to the sinus floor of its own column.
         EXPECT_NEAR(z_hi, c.floor - 0.5 * spacing, 0.5 * spacing + 1e-6);

@@ -347,7 +347,8 @@ PhantomTruth MeasureTruth(const Maxilla& model, const Placement& p, const Phanto
   const auto cavity = [&](double x, double y, double z) {
     return model.InCavity(model.ColumnAt(x, y), z, 0);
   };
-  tr.sinus_width_mm = MarchWhile(start, plus, 60.0, cavity) + MarchWhile(start, minus, 60.0, cavity);
+  tr.sinus_width_mm =
+      MarchWhile(start, plus, 60.0, cavity) + MarchWhile(start, minus, 60.0, cavity);
   int64_t sinus_voxels = 0;
   for (uint8_t l : ph.labels.voxels())
     sinus_voxels += l == kMaxillarySinus || l == kSchneiderianMembrane;
