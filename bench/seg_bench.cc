@@ -6,7 +6,8 @@
 //           LibTorch engine fp32 (bf16 with --eager-bf16) and PyTorch eager fp32 / bf16
 //           (autocast), same weights; speed-ups against the faster PyTorch run, label
 //           agreement with PyTorch fp32, and where the fused engine's time goes. Every run
-//           gets one untimed warm-up tile.
+//           gets one untimed warm-up tile. --compare-upsampling adds fused runs with oneDNN's
+//           deconvolution instead of the pointwise upsampling (the default).
 //   train:  seconds per SGD iteration (deep supervision, batch 2, random in-memory batches, so
 //           no data loading) against PyTorch.
 //   memory: peak resident memory of Predictor::Predict on a 400^3 volume, with --model or a
@@ -14,7 +15,7 @@
 //           --mode all does): the figure is the process's high-water mark.
 // Usage: seg_bench [--mode infer|train|memory|all] [--threads 2] [--volume 160,160,128]
 //                  [--patch 128,128,128] [--repeats 1] [--layout blocked|ndhwc] [--no-eager]
-//                  [--eager-bf16] [--bf16-deconv] [--no-peer] [--no-bf16]
+//                  [--eager-bf16] [--bf16-deconv] [--compare-upsampling] [--no-peer] [--no-bf16]
 //                  [--train-patch 64,64,64] [--train-iters 3]
 //                  [--model DIR] [--memory-size 400] [--memory-step 0.5]
 //                  [--engine onednn|libtorch] [--memory-bf16]
@@ -69,7 +70,7 @@ struct Args {
   std::string layout = "blocked";  // fused engine activations: blocked (nCdhw16c) or ndhwc
   std::string engine = "onednn";   // memory mode
   bool peer = true, bf16 = true, eager = true, eager_bf16 = false, bf16_deconv = false;
-  bool memory_bf16 = false;
+  bool memory_bf16 = false, compare_upsampling = false;
 };
 
 bool Triple(const std::string& text, std::array<int64_t, 3>* v) {
@@ -95,7 +96,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       return false;
     };
     const bool flag = k == "--no-eager" || k == "--eager-bf16" || k == "--bf16-deconv" ||
-                      k == "--no-peer" || k == "--no-bf16" || k == "--memory-bf16";
+                      k == "--no-peer" || k == "--no-bf16" || k == "--memory-bf16" ||
+                      k == "--compare-upsampling";
     if (flag) {
       if (k == "--no-eager") a->eager = false;
       if (k == "--eager-bf16") a->eager_bf16 = true;
@@ -103,6 +105,7 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       if (k == "--no-peer") a->peer = false;
       if (k == "--no-bf16") a->bf16 = false;
       if (k == "--memory-bf16") a->memory_bf16 = true;
+      if (k == "--compare-upsampling") a->compare_upsampling = true;
       continue;
     }
     if (i + 1 >= argc) return fail("unknown option or missing value: " + k);
@@ -247,8 +250,10 @@ InferRun TimeSlidingWindow(const std::string& name, const at::Tensor& image, int
 }
 
 InferRun TimeFused(const std::string& name, const UNet& net, Precision precision,
-                   const at::Tensor& image, int classes, const Args& a) {
+                   const at::Tensor& image, int classes, const Args& a,
+                   bool pointwise_upsampling = true) {
   FusedUNetOptions options;
+  options.pointwise_upsampling = pointwise_upsampling;
   options.precision = precision;
   options.layout = a.layout == "ndhwc" ? ActivationLayout::kChannelsLast
                                        : ActivationLayout::kBlocked16;
@@ -311,6 +316,16 @@ void BenchInference(const Args& a, const std::string& tmp) {
   if (a.bf16) {
     runs.push_back(TimeFused("amdrn fused bf16", *net, Precision::kBFloat16, image, classes, a));
     PrintProfile(runs.back(), a.repeats);
+  }
+  if (a.compare_upsampling) {
+    runs.push_back(TimeFused("amdrn fused fp32 deconv", *net, Precision::kFloat32, image, classes,
+                             a, /*pointwise_upsampling=*/false));
+    PrintProfile(runs.back(), a.repeats);
+    if (a.bf16) {
+      runs.push_back(TimeFused("amdrn fused bf16 deconv", *net, Precision::kBFloat16, image,
+                               classes, a, /*pointwise_upsampling=*/false));
+      PrintProfile(runs.back(), a.repeats);
+    }
   }
 
   if (a.peer) {

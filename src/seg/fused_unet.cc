@@ -262,6 +262,66 @@ void RunNorm(const NormJob& job, const std::vector<float>& gamma, const std::vec
 // ---------------------------------------------------------------------------------------
 // The network as the engine sees it.
 
+// ---------------------------------------------------------------------------------------
+// Depth-to-space for transposed convolutions whose kernel equals their stride (nnU-Net's
+// upsampling): such a layer is a 1x1x1 convolution to k*C channels (k = kernel volume, group j
+// holds kernel offset j for all C outputs) whose groups are then scattered to the k positions
+// of each output cell. The scatter copies runs of `run` elements (one 16-lane block, or all C
+// channels of a voxel in channels-last).
+
+struct ShuffleJob {
+  const char* src = nullptr;
+  char* dst = nullptr;
+  int64_t elem = 4;                  // bytes per element
+  int64_t batch = 1, blocks = 1, run = 16;
+  int64_t stride[3] = {2, 2, 2};     // z, y, x
+  int64_t in[3] = {1, 1, 1};         // source spatial size
+  int64_t src_n = 0, src_group = 0, src_block = 0, src_voxel = 0;  // strides in elements
+  int64_t dst_n = 0, dst_block = 0, dst_voxel = 0;
+
+  int64_t rows() const { return batch * blocks * in[0] * stride[0] * in[1] * stride[1]; }
+};
+
+template <int kBytes>
+AMDRN_AI void CopyRow(const ShuffleJob& job, const char* src_cell, char* dst_row, int64_t a_b) {
+  const int64_t sx = job.stride[2];
+  const int64_t out_x = job.in[2] * sx;
+  const int64_t bytes = kBytes ? kBytes : job.run * job.elem;
+  for (int64_t xx = 0; xx < out_x; ++xx) {
+    const int64_t x = xx / sx, group = a_b * sx + xx % sx;
+    const char* from = src_cell + (group * job.src_group + x * job.src_voxel) * job.elem;
+    std::memcpy(dst_row + xx * job.dst_voxel * job.elem, from, bytes);
+  }
+}
+
+void RunShuffle(const ShuffleJob& job) {
+  const int64_t out_y = job.in[1] * job.stride[1], out_z = job.in[0] * job.stride[0];
+  const int64_t run_bytes = job.run * job.elem;
+  at::parallel_for(0, job.rows(), 16, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int64_t rest = r;
+      const int64_t yy = rest % out_y;
+      rest /= out_y;
+      const int64_t zz = rest % out_z;
+      rest /= out_z;
+      const int64_t b = rest % job.blocks, n = rest / job.blocks;
+      const int64_t z = zz / job.stride[0], y = yy / job.stride[1];
+      const int64_t a_b = (zz % job.stride[0]) * job.stride[1] + yy % job.stride[1];
+      const char* src_cell =
+          job.src + (n * job.src_n + b * job.src_block +
+                     (z * job.in[1] + y) * job.in[2] * job.src_voxel) * job.elem;
+      char* dst_row = job.dst + (n * job.dst_n + b * job.dst_block +
+                                 (zz * out_y + yy) * job.in[2] * job.stride[2] * job.dst_voxel) *
+                                    job.elem;
+      switch (run_bytes) {
+        case 32: CopyRow<32>(job, src_cell, dst_row, a_b); break;
+        case 64: CopyRow<64>(job, src_cell, dst_row, a_b); break;
+        default: CopyRow<0>(job, src_cell, dst_row, a_b); break;
+      }
+    }
+  });
+}
+
 struct ConvLayer {
   at::Tensor weight;  // float32 (O, I, kd, kh, kw), contiguous
   at::Tensor bias;    // float32 (O) or undefined
@@ -318,6 +378,9 @@ struct FusedUNet::Impl {
   std::vector<int> stem;
   std::vector<std::vector<ResBlock>> encoder;
   std::vector<ConvLayer> deconvs;  // weight already (O, I, k...) = transposed
+  // deconvs[d] as a 1x1x1 convolution to k*O channels (ShuffleJob); no weight when its kernel
+  // differs from its stride or options.pointwise_upsampling is off.
+  std::vector<ConvLayer> pointwise_ups;
   std::vector<std::vector<int>> decoder;
   int seg_head = -1;
   std::list<std::pair<std::vector<int64_t>, std::unique_ptr<Plan>>> plans;  // most recent first
@@ -405,7 +468,8 @@ class Planner {
   }
 
   // Convolution (+ fused bias) of `x` (released); `dst_tag` any lets oneDNN choose.
-  Act Conv(ConvLayer& layer, const Act& x, Dt dst_dt, Tag dst_tag, const Act* out = nullptr) {
+  Act Conv(ConvLayer& layer, const Act& x, Dt dst_dt, Tag dst_tag, const Act* out = nullptr,
+           const char* kind = "conv") {
     const auto& w = layer.weight;
     memory::dims wdims(w.sizes().begin(), w.sizes().end());
     memory::dims in = x.md.dims();
@@ -436,7 +500,7 @@ class Planner {
     if (layer.bias.defined()) {
       args[DNNL_ARG_BIAS] = memory(b_md, impl_->engine, layer.bias.data_ptr());
     }
-    AddPrimitive("conv", dnnl::convolution_forward(pd), args);
+    AddPrimitive(kind, dnnl::convolution_forward(pd), args);
     Release(src);
     return y;
   }
@@ -480,6 +544,57 @@ class Planner {
     Act z = Output(memory::desc(y.md.dims(), Dt::bf16, impl_->act_tag()), out);
     memory from = Mem(y), to = Mem(z);
     AddPrimitive("reorder", dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+    Release(y);
+    return z;
+  }
+
+  // Transposed convolution d of `x` (released) into `out` if given: a 1x1x1 convolution in the
+  // activation precision followed by depth-to-space when the layer allows it, else Deconv.
+  Act Upsample(int d, const Act& x, const Act* out) {
+    ConvLayer& pointwise = impl_->pointwise_ups[d];
+    if (!pointwise.weight.defined()) return Deconv(impl_->deconvs[d], x, out);
+    const memory::dims& stride = impl_->deconvs[d].stride;
+    Act y = Conv(pointwise, x, impl_->act_dt(), impl_->act_tag(), nullptr, "deconv");
+    memory::dims in = y.md.dims();
+    const int64_t k = stride[0] * stride[1] * stride[2], channels = in[1] / k;
+    memory::dims spatial = {in[2] * stride[0], in[3] * stride[1], in[4] * stride[2]};
+    Act z = Output(memory::desc(Dims5(in[0], channels, spatial), impl_->act_dt(),
+                                impl_->act_tag()),
+                   out);
+    ShuffleJob job;
+    job.elem = impl_->act_dt() == Dt::bf16 ? 2 : 4;
+    job.batch = in[0];
+    for (int a = 0; a < 3; ++a) {
+      job.stride[a] = stride[a];
+      job.in[a] = in[2 + a];
+    }
+    const int64_t voxels = in[2] * in[3] * in[4], out_voxels = voxels * k;
+    if (impl_->options.layout == ActivationLayout::kBlocked16) {
+      job.blocks = channels / kLanes;
+      job.run = kLanes;
+      job.src_voxel = kLanes;
+      job.src_block = voxels * kLanes;
+      job.src_group = job.blocks * job.src_block;
+      job.src_n = k * job.src_group;
+      job.dst_voxel = kLanes;
+      job.dst_block = out_voxels * kLanes;
+      job.dst_n = job.blocks * job.dst_block;
+    } else {
+      job.blocks = 1;
+      job.run = channels;
+      job.src_voxel = k * channels;
+      job.src_group = channels;
+      job.src_n = voxels * k * channels;
+      job.dst_voxel = channels;
+      job.dst_n = out_voxels * channels;
+    }
+    const char* src = Data(y);
+    char* dst = Data(z);
+    Add("shuffle", [job, src, dst](dnnl::stream&) mutable {
+      job.src = src;
+      job.dst = dst;
+      RunShuffle(job);
+    });
     Release(y);
     return z;
   }
@@ -680,7 +795,22 @@ Status FusedUNet::Impl::Load(const UNet& net) {
     if (params.count(t + ".bias")) up.bias = params[t + ".bias"];
     up.stride = {st[0], st[1], st[2]};
     up.pad = {0, 0, 0};
+    ConvLayer pointwise;
+    const bool kernel_is_stride = up.weight.size(2) == st[0] && up.weight.size(3) == st[1] &&
+                                  up.weight.size(4) == st[2];
+    const int64_t outputs = up.weight.size(0), k = int64_t{st[0]} * st[1] * st[2];
+    if (options.pointwise_upsampling && kernel_is_stride &&
+        (options.layout == ActivationLayout::kChannelsLast || outputs % kLanes == 0)) {
+      // (O, I, kz, ky, kx) -> (kz, ky, kx, O, I): row j * O + o holds offset j of output o.
+      pointwise.weight = up.weight.permute({2, 3, 4, 0, 1})
+                             .reshape({k * outputs, up.weight.size(1), 1, 1, 1})
+                             .contiguous();
+      if (up.bias.defined()) pointwise.bias = up.bias.repeat({k}).contiguous();
+      pointwise.stride = {1, 1, 1};
+      pointwise.pad = {0, 0, 0};
+    }
     deconvs.push_back(std::move(up));
+    pointwise_ups.push_back(std::move(pointwise));
     std::vector<int> layers;
     for (int i = 0; i < s.n_conv_per_stage_decoder[d]; ++i) {
       AMDRN_ASSIGN_OR_RETURN(int c, add_conv("decoder.stages." + std::to_string(d) + ".convs." +
@@ -745,10 +875,10 @@ std::unique_ptr<Plan> FusedUNet::Impl::BuildPlan(const std::vector<int64_t>& sha
     if (concat[st].buffer >= 0) {
       const int f = spec.features_per_stage[st];
       Act up{memory::desc(Dims5(1, f, spatial[st]), act_dt(), act_tag()), concat[st].buffer, 0};
-      p.Deconv(deconvs[d], x, &up);
+      p.Upsample(d, x, &up);
       x = concat[st];  // holds the skip's reference
     } else {
-      Act up = p.Deconv(deconvs[d], x, nullptr);
+      Act up = p.Upsample(d, x, nullptr);
       x = p.Concat(up, skips[st]);
       p.Release(up);
       p.Release(skips[st]);

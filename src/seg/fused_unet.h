@@ -36,6 +36,10 @@ struct FusedUNetOptions {
   // float32 (input converted, output rounded to bf16): oneDNN 2.6's bf16 deconvolution was
   // slower than its float32 one on the machine measured (docs/segmentation.md).
   bool bf16_deconv = false;
+  // Runs a transposed convolution whose kernel equals its stride (nnU-Net's upsampling) as a
+  // 1x1x1 convolution to kernel-volume x outputs channels followed by a depth-to-space copy,
+  // in the activation precision; off: oneDNN's deconvolution primitive.
+  bool pointwise_upsampling = true;
   // Accumulates seconds per operation kind (waits after each step; a little slower).
   bool profile = false;
 };
@@ -60,8 +64,9 @@ class FusedUNet {
   // widths that are not multiples of 16).
   Precision precision() const;
   ActivationLayout layout() const;
-  // Seconds per operation kind ("conv", "deconv", "norm", "concat", "pool", "reorder")
-  // since the last ResetProfile, when options.profile is set.
+  // Seconds per operation kind ("conv", "deconv", "shuffle", "norm", "concat", "pool",
+  // "reorder"; the 1x1x1 convolutions of pointwise upsampling count as "deconv") since the last
+  // ResetProfile, when options.profile is set.
   const std::map<std::string, double>& profile() const;
   void ResetProfile();
 

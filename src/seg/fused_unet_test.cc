@@ -14,6 +14,7 @@
 #include "seg/checkpoint.h"
 #include "seg/import_nnunet.h"
 #include "seg/predictor.h"
+#include "seg/test_tensors.h"
 
 namespace amdrn::seg {
 namespace {
@@ -120,6 +121,31 @@ TEST_P(FusedUNetTest, BFloat16IsCloseAndAgreesOnLabels) {
   EXPECT_GT(ArgmaxAgreement(*y, expected), 0.99);
 }
 
+// Pointwise upsampling (1x1x1 convolution + depth-to-space) against oneDNN's deconvolution, in
+// both layouts and precisions; the spec's upsampling strides are (2, 2, 2) and (1, 2, 2).
+TEST_P(FusedUNetTest, PointwiseUpsamplingEqualsDeconvolution) {
+  const Case c = GetParam();
+  auto net = RandomNet(SmallSpec(c.residual, c.wide), 9);
+  at::Tensor x = RandomInput({c.batch, 3, 8, 16, 24}, 10);
+  c10::InferenceMode guard;
+  for (Precision precision : {Precision::kFloat32, Precision::kBFloat16}) {
+    FusedUNetOptions options;
+    options.layout = c.layout;
+    options.precision = precision;
+    options.profile = true;
+    auto pointwise = std::move(FusedUNet::Create(*net, options).value());
+    options.pointwise_upsampling = false;
+    options.bf16_deconv = true;  // both paths in the same precision
+    auto deconv = std::move(FusedUNet::Create(*net, options).value());
+    at::Tensor a = pointwise->Forward(x).value();
+    at::Tensor b = deconv->Forward(x).value();
+    const bool f32 = precision == Precision::kFloat32;
+    EXPECT_LT(RelativeError(a, b), f32 ? 1e-5 : 0.05) << (f32 ? "float32" : "bfloat16");
+    EXPECT_EQ(pointwise->profile().count("shuffle"), 1u);
+    EXPECT_EQ(deconv->profile().count("shuffle"), 0u);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Networks, FusedUNetTest,
     ::testing::Values(Case{false, ActivationLayout::kBlocked16, 1, true},
@@ -204,15 +230,6 @@ TEST(FusedUNetInputTest, RejectsWrongChannelsTypeAndSize) {
       << bad.status().ToString();
 }
 
-at::Tensor ReadRaw(const std::string& path, std::vector<int64_t> shape) {
-  auto bytes = ReadFileToString(path);
-  EXPECT_TRUE(bytes.ok()) << path;
-  at::Tensor t = torch::empty(shape);
-  EXPECT_EQ(static_cast<size_t>(t.numel() * 4), bytes->size());
-  std::memcpy(t.data_ptr<float>(), bytes->data(), bytes->size());
-  return t;
-}
-
 TEST(FusedUNetImportTest, NnunetFixtureMatchesPytorchForward) {
   const std::string nnunet_dir = "testdata/seg/nnunet_plain";
   fs::path model_dir = fs::temp_directory_path() /
@@ -232,10 +249,10 @@ TEST(FusedUNetImportTest, NnunetFixtureMatchesPytorchForward) {
   fs::remove_all(model_dir);
 
   auto ref = nlohmann::json::parse(*ReadFileToString(nnunet_dir + "/reference.json"));
-  at::Tensor x = ReadRaw(nnunet_dir + "/reference_input.f32",
-                         ref["input_shape"].get<std::vector<int64_t>>());
-  at::Tensor expected = ReadRaw(nnunet_dir + "/reference_output.f32",
-                                ref["output_shape"].get<std::vector<int64_t>>());
+  at::Tensor x = ReadRawFloatTensor(nnunet_dir + "/reference_input.f32",
+                                    ref["input_shape"].get<std::vector<int64_t>>());
+  at::Tensor expected = ReadRawFloatTensor(nnunet_dir + "/reference_output.f32",
+                                           ref["output_shape"].get<std::vector<int64_t>>());
   c10::InferenceMode guard;
   auto fused = std::move(FusedUNet::Create(*net).value());
   auto y = fused->Forward(x);

@@ -13,6 +13,7 @@
 #include "core/file_util.h"
 #include "seg/checkpoint.h"
 #include "seg/predictor.h"
+#include "seg/test_tensors.h"
 
 namespace amdrn::seg {
 namespace {
@@ -25,15 +26,6 @@ std::string TempDir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
-}
-
-at::Tensor ReadRaw(const std::string& path, std::vector<int64_t> shape) {
-  auto bytes = ReadFileToString(path);
-  EXPECT_TRUE(bytes.ok()) << path;
-  at::Tensor t = torch::empty(shape);
-  EXPECT_EQ(static_cast<size_t>(t.numel() * 4), bytes->size());
-  std::memcpy(t.data_ptr<float>(), bytes->data(), bytes->size());
-  return t;
 }
 
 // Imports `nnunet_dir` and checks the amdrn forward pass against the PyTorch reference.
@@ -57,10 +49,10 @@ void ExpectImportMatchesPytorch(const std::string& nnunet_dir, const std::string
   ASSERT_TRUE((*net)->LoadStateDict(ckpt->weights).ok());
 
   auto ref = nlohmann::json::parse(*ReadFileToString(nnunet_dir + "/reference.json"));
-  at::Tensor x = ReadRaw(nnunet_dir + "/reference_input.f32",
-                         ref["input_shape"].get<std::vector<int64_t>>());
-  at::Tensor expected = ReadRaw(nnunet_dir + "/reference_output.f32",
-                                ref["output_shape"].get<std::vector<int64_t>>());
+  at::Tensor x = ReadRawFloatTensor(nnunet_dir + "/reference_input.f32",
+                                    ref["input_shape"].get<std::vector<int64_t>>());
+  at::Tensor expected = ReadRawFloatTensor(nnunet_dir + "/reference_output.f32",
+                                           ref["output_shape"].get<std::vector<int64_t>>());
   torch::NoGradGuard no_grad;
   at::Tensor y = (*net)->Forward(x);
   ASSERT_EQ(y.sizes(), expected.sizes());
