@@ -9,14 +9,16 @@
 //           gets one untimed warm-up tile. --compare-upsampling adds fused runs with oneDNN's
 //           deconvolution instead of the pointwise upsampling (the default).
 //   train:  seconds per SGD iteration (deep supervision, batch 2, random in-memory batches, so
-//           no data loading) against PyTorch.
+//           no data loading) against PyTorch, float32 and (unless --no-bf16) mixed bf16 on
+//           both sides (amdrn `seg train --bf16`, PyTorch torch.autocast("cpu", bfloat16)).
+//           --train-plans P benchmarks the 3d_fullres network, patch and batch of plans P.
 //   memory: peak resident memory of Predictor::Predict on a 400^3 volume, with --model or a
 //           random-weight nnU-Net-sized model folder built here. Run it alone (or first, as
 //           --mode all does): the figure is the process's high-water mark.
 // Usage: seg_bench [--mode infer|train|memory|all] [--threads 2] [--volume 160,160,128]
 //                  [--patch 128,128,128] [--repeats 1] [--layout blocked|ndhwc] [--no-eager]
 //                  [--eager-bf16] [--bf16-deconv] [--compare-upsampling] [--no-peer] [--no-bf16]
-//                  [--train-patch 64,64,64] [--train-iters 3]
+//                  [--train-patch 64,64,64] [--train-iters 3] [--train-plans P.json]
 //                  [--model DIR] [--memory-size 400] [--memory-step 0.5]
 //                  [--engine onednn|libtorch] [--memory-bf16]
 // Run from the repository root (the peer is bench/seg_peer.py, run with /usr/bin/python3).
@@ -45,6 +47,7 @@
 #include "seg/fused_unet.h"
 #include "seg/import_nnunet.h"
 #include "seg/network.h"
+#include "seg/plans.h"
 #include "seg/predictor.h"
 #include "seg/sliding_window.h"
 #include "seg/torch_threads.h"
@@ -63,6 +66,7 @@ struct Args {
   std::array<int64_t, 3> patch = {128, 128, 128};
   std::array<int64_t, 3> train_patch = {64, 64, 64};
   int train_iters = 3;
+  std::string train_plans;
   std::string model_dir;
   int memory_size = 400;
   double memory_step = 0.5;
@@ -127,6 +131,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
     } else if (k == "--train-iters") {
       ok = Number(v, &x) && x >= 1;
       a->train_iters = static_cast<int>(x);
+    } else if (k == "--train-plans") {
+      a->train_plans = v;
     } else if (k == "--model") {
       a->model_dir = v;
     } else if (k == "--memory-size") {
@@ -383,33 +389,67 @@ void BenchInference(const Args& a, const std::string& tmp) {
 }
 
 void BenchTraining(const Args& a, const std::string& tmp_dir) {
-  const int classes = 4, batch = 2;
-  auto net = std::move(UNet::Create(NnunetSizedSpec(classes), 0).value());
-  TrainerOptions options;
-  options.quiet = true;
-  Trainer trainer(net.get(), options);
-  const auto& p = a.train_patch;
-  auto make = [&] {
-    return TrainBatch{torch::randn({batch, 1, p[0], p[1], p[2]}),
-                      torch::randint(0, classes, {batch, p[0], p[1], p[2]}, torch::kLong)};
-  };
-  trainer.TrainStep(make());  // warm-up
-  auto t = std::chrono::steady_clock::now();
-  for (int i = 0; i < a.train_iters; ++i) trainer.TrainStep(make());
-  double amdrn_s = Since(t) / a.train_iters;
-  std::printf("train: batch %d, patch %s, nnU-Net-sized U-Net, %d threads, random in-memory "
-              "batches (no data loading): amdrn %.2f s/iteration (%.3f it/s; %s)\n", batch,
-              Dims(p).c_str(), a.threads, amdrn_s, 1 / amdrn_s, LoadAverage().c_str());
-  if (!a.peer) return;
+  int classes = 4, batch = 2, channels = 1;
+  NetworkSpec spec = NnunetSizedSpec(classes);
+  std::array<int64_t, 3> p = a.train_patch;
+  std::string what = "nnU-Net-sized U-Net";
+  if (!a.train_plans.empty()) {
+    auto plans = ReadPlans(a.train_plans);
+    auto config = plans.ok() ? plans->GetConfiguration("3d_fullres")
+                             : StatusOr<Configuration>(plans.status());
+    if (!config.ok() || !config->Is3d()) {
+      std::printf("train: cannot use %s: %s\n", a.train_plans.c_str(),
+                  config.ok() ? "expected a 3D 3d_fullres configuration"
+                              : config.status().ToString().c_str());
+      return;
+    }
+    auto planned = NetworkSpecFromArchitecture(config->json.at("architecture"), channels, classes);
+    if (!planned.ok()) {
+      std::printf("train: %s\n", planned.status().ToString().c_str());
+      return;
+    }
+    spec = *planned;
+    batch = config->batch_size;
+    for (int d = 0; d < 3; ++d) p[d] = config->patch_size[d];
+    what = "the planned 3d_fullres U-Net";
+  }
   const std::string tmp = tmp_dir + "/train_arch.json";
-  (void)WriteFileAtomic(tmp, NetworkSpecToArchitecture(net->spec()).dump());
-  std::ostringstream cmd;
-  cmd << "/usr/bin/python3 bench/seg_peer.py train --arch " << tmp << " --classes " << classes
-      << " --patch " << Dims(p) << " --batch " << batch << " --iters " << a.train_iters
-      << " --threads " << a.threads;
-  double peer_s = JsonNumber(Run(cmd.str()), "seconds_per_iteration");
-  std::printf("  pytorch %.2f s/iteration (%.3f it/s); amdrn speed-up %.2fx (%s)\n", peer_s,
-              1 / peer_s, peer_s / amdrn_s, LoadAverage().c_str());
+  (void)WriteFileAtomic(tmp, NetworkSpecToArchitecture(spec).dump());
+  for (bool mixed : {false, true}) {
+    if (mixed && !a.bf16) break;
+    auto net = std::move(UNet::Create(spec, 0).value());
+    net->SetMixedPrecisionTraining(mixed);
+    TrainerOptions options;
+    options.quiet = true;
+    Trainer trainer(net.get(), options);
+    auto make = [&] {
+      return TrainBatch{torch::randn({batch, channels, p[0], p[1], p[2]}),
+                        torch::randint(0, classes, {batch, p[0], p[1], p[2]}, torch::kLong)};
+    };
+    trainer.TrainStep(make());  // warm-up
+    std::vector<double> times;
+    for (int i = 0; i < a.train_iters; ++i) {
+      TrainBatch b = make();
+      auto t = std::chrono::steady_clock::now();
+      trainer.TrainStep(b);
+      times.push_back(Since(t));
+    }
+    const double amdrn_s = Median(times);
+    const char* precision = mixed ? "mixed bf16" : "fp32";
+    std::printf("train %s: batch %d, patch %s, %s (%lld parameters), %d threads, random "
+                "in-memory batches (no data loading): amdrn %.2f s/iteration (%.3f it/s; "
+                "median of %d; %s)\n", precision, batch, Dims(p).c_str(), what.c_str(),
+                static_cast<long long>(net->NumParameters()), a.threads, amdrn_s, 1 / amdrn_s,
+                a.train_iters, LoadAverage().c_str());
+    if (!a.peer) continue;
+    std::ostringstream cmd;
+    cmd << "/usr/bin/python3 bench/seg_peer.py train --arch " << tmp << " --classes " << classes
+        << " --channels " << channels << " --patch " << Dims(p) << " --batch " << batch
+        << " --iters " << a.train_iters << " --threads " << a.threads << (mixed ? " --bf16" : "");
+    double peer_s = JsonNumber(Run(cmd.str()), "seconds_per_iteration");
+    std::printf("  pytorch %s %.2f s/iteration (%.3f it/s); amdrn speed-up %.2fx (%s)\n",
+                precision, peer_s, 1 / peer_s, peer_s / amdrn_s, LoadAverage().c_str());
+  }
 }
 
 // A model folder with the nnU-Net-sized network and random weights: the committed nnU-Net

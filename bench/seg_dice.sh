@@ -4,7 +4,8 @@
 #
 #   bench/seg_dice.sh WORKDIR [--cases 100] [--seed 1] [--preset full] [--budget full]
 #                     [--fold 0] [--threads 2] [--epochs N] [--iters N] [--stop-after N]
-#                     [--resume] [--bf16] [--target-spacing MM] [--engine onednn|libtorch]
+#                     [--resume] [--bf16] [--train-bf16] [--prepare-only]
+#                     [--target-spacing MM] [--engine onednn|libtorch]
 #                     [--normalization auto|ct|zscore]
 #                     [--amdrn build/amdrn]
 #
@@ -16,7 +17,9 @@
 #                           trains at a coarser isotropic grid (like nnU-Net's 3d_lowres) while
 #                           prediction and evaluation stay on the images' own grid
 #   4. amdrn seg preprocess
-#   5. amdrn seg train      --fold (5-fold split of the train cases; fold 0 by default)
+#   5. amdrn seg train      --fold (5-fold split of the train cases; fold 0 by default);
+#                           --train-bf16 trains in mixed precision (seg train --bf16);
+#                           --prepare-only stops before this step
 #   6. amdrn seg predict    the test images (fp32, and bf16 with --bf16)
 #   7. amdrn seg evaluate   WORKDIR/eval_fp32/summary.json (and eval_bf16)
 set -euo pipefail
@@ -24,7 +27,8 @@ set -euo pipefail
 work=${1:?usage: seg_dice.sh WORKDIR [options]}
 shift
 cases=100 seed=1 preset=full budget=full fold=0 threads=2 epochs=0 iters=0 stop_after=0
-resume="" bf16=0 amdrn=build/amdrn target_spacing= engine= normalization=
+resume="" bf16=0 train_bf16=0 prepare_only=0 amdrn=build/amdrn
+target_spacing= engine= normalization=
 while (($#)); do
   case "$1" in
     --cases) cases=$2; shift 2 ;;
@@ -38,6 +42,8 @@ while (($#)); do
     --stop-after) stop_after=$2; shift 2 ;;
     --resume) resume=--resume; shift ;;
     --bf16) bf16=1; shift ;;
+    --train-bf16) train_bf16=1; shift ;;
+    --prepare-only) prepare_only=1; shift ;;
     --target-spacing) target_spacing=$2; shift 2 ;;
     --amdrn) amdrn=$2; shift 2 ;;
     --engine) engine=$2; shift 2 ;;
@@ -92,9 +98,15 @@ if [[ ! -f pre/.preprocessed ]]; then
   touch pre/.preprocessed
 fi
 
+if ((prepare_only)); then
+  echo "[$(stamp)] prepared (cohort, split, plan, preprocessed data)"
+  exit 0
+fi
+
 if [[ ! -f model/fold_$fold/checkpoint_final.pt ]]; then
   echo "[$(stamp)] train fold $fold"
   args=(--preprocessed pre --out model --fold "$fold" --threads "$threads")
+  ((train_bf16)) && args+=(--bf16)
   ((epochs > 0)) && args+=(--epochs "$epochs")
   ((iters > 0)) && args+=(--iters-per-epoch "$iters")
   ((stop_after > 0)) && args+=(--stop-after "$stop_after")

@@ -8,8 +8,10 @@ Modes (all print one JSON object on stdout):
          warm-up tile, optionally writing the argmax labels. --bf16 runs under
          torch.autocast("cpu", bfloat16): Conv3d in bf16, ConvTranspose3d in float32 (autocast's
          CPU policy in PyTorch 1.13).
-  train  --arch A.json --channels C --classes K --patch Z,Y,X --batch B --iters N: seconds per
-         SGD iteration (deep-supervision Dice + CE, Nesterov momentum) on random batches.
+  train  --arch A.json --channels C --classes K --patch Z,Y,X --batch B --iters N [--bf16]:
+         median seconds per SGD iteration (deep-supervision Dice + CE, Nesterov momentum) on
+         random batches after one warm-up; --bf16 runs the forward pass under
+         torch.autocast("cpu", bfloat16) (the loss in float32).
 The network classes come from tools/make_nnunet_folder.py (dynamic_network_architectures'
 module tree). Weights: an amdrn checkpoint (torch.save-compatible), key network_weights.
 Needs Debian's python3-torch.
@@ -139,14 +141,16 @@ def main():
     def step():
         x = torch.randn(a.batch, a.channels, *patch)
         seg = torch.randint(0, a.classes, (a.batch, *patch))
+        start = time.perf_counter()
         # Deep-supervision outputs: the decoder's stages, highest resolution first.
-        skips = net.encoder(x)
-        dec = net.decoder
-        h, outs = skips[-1], []
-        for s in range(len(dec.stages)):
-            h = dec.stages[s](torch.cat((dec.transpconvs[s](h), skips[-(s + 2)]), 1))
-            outs.append(dec.seg_layers[s](h))
-        outs = outs[::-1]
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            skips = net.encoder(x)
+            dec = net.decoder
+            h, outs = skips[-1], []
+            for s in range(len(dec.stages)):
+                h = dec.stages[s](torch.cat((dec.transpconvs[s](h), skips[-(s + 2)]), 1))
+                outs.append(dec.seg_layers[s](h))
+        outs = [o.float() for o in outs[::-1]]
         loss, factor = 0, [1, 1, 1]
         for i, out in enumerate(outs):
             if i:
@@ -158,13 +162,12 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 12)
         opt.step()
+        return time.perf_counter() - start
 
     step()  # warm-up
-    start = time.perf_counter()
-    for _ in range(a.iters):
-        step()
-    seconds = (time.perf_counter() - start) / a.iters
-    print(json.dumps({"seconds_per_iteration": seconds, "threads": a.threads}))
+    times = [step() for _ in range(a.iters)]
+    print(json.dumps({"seconds_per_iteration": float(np.median(times)), "runs": times,
+                      "threads": a.threads, "bf16": a.bf16}))
 
 
 if __name__ == "__main__":

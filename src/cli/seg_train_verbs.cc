@@ -86,6 +86,9 @@ int RunSegTrain(int argc, char** argv) {
   app.add_option("--data-threads", o.data_threads,
                  "Background threads producing augmented batches (0: in the training thread)")
       ->capture_default_str();
+  app.add_flag("--bf16", o.bf16,
+               "Mixed-precision training: convolutions in bf16 with float32 master weights, "
+               "norms and loss. Fast only on CPUs with native bf16 (AVX512_BF16 or AMX)");
   bool no_validation = false;
   app.add_flag("--no-validation", no_validation,
                "Skip the final sliding-window validation and post-processing choice");

@@ -374,6 +374,20 @@ void UNet::SetPrecision(Precision precision) {
 }
 
 at::Tensor UNet::RunLayer(const Layer& layer, const at::Tensor& x) const {
+  if (mixed_bf16_) {
+    // Like torch.autocast("cpu", bfloat16): weights cast inside the graph, activations kept
+    // in bf16 through norm and nonlinearity (the CPU norm kernel accumulates in float32);
+    // the logits of the segmentation heads leave in float32 for the loss.
+    auto low = [&](int index) { return params_[index].second.to(at::kBFloat16); };
+    at::Tensor y = at::conv3d(x.to(at::kBFloat16), low(layer.weight),
+                              layer.bias >= 0 ? low(layer.bias) : at::Tensor(), layer.stride,
+                              layer.padding);
+    if (layer.norm_weight < 0) return y.to(at::kFloat);
+    y = at::instance_norm(y, low(layer.norm_weight), low(layer.norm_bias), {}, {}, true, 0.1,
+                          spec_.norm_eps, false);
+    if (layer.nonlin) at::leaky_relu_(y, spec_.leaky_relu_slope);
+    return y;
+  }
   const bool bf16 = precision_ == Precision::kBFloat16;
   const auto& w = bf16 ? params_bf16_[layer.weight] : params_[layer.weight].second;
   at::Tensor bias;
@@ -394,10 +408,10 @@ at::Tensor UNet::RunBlock(const Block& block, const at::Tensor& x) const {
   if (!block.residual) return y;
   at::Tensor skip = x;
   if (block.pool[0] > 1 || block.pool[1] > 1 || block.pool[2] > 1) {
-    skip = at::avg_pool3d(skip, block.pool, block.pool);
+    skip = at::avg_pool3d(skip.to(at::kFloat), block.pool, block.pool);
   }
   if (block.skip_layer >= 0) skip = RunLayer(layers_[block.skip_layer], skip);
-  y = y + skip;
+  y = y + skip.to(y.scalar_type());
   at::leaky_relu_(y, spec_.leaky_relu_slope);
   return y;
 }
@@ -416,8 +430,11 @@ std::vector<at::Tensor> UNet::RunNetwork(const at::Tensor& input, bool all_outpu
     const auto& st = spec_.strides[n - 1 - d];
     at::Tensor bias;
     if (spec_.conv_bias) bias = params_[transp_[d] + 1].second;
-    x = at::conv_transpose3d(x, params_[transp_[d]].second, bias, {st[0], st[1], st[2]});
-    x = at::cat({x, skips[n - 2 - d]}, 1);
+    // Transposed convolutions stay float32 (LibTorch 1.13 has no bf16 ConvTranspose3d on
+    // the CPU); in mixed precision their output joins the bf16 skip in bf16.
+    x = at::conv_transpose3d(x.to(at::kFloat), params_[transp_[d]].second, bias,
+                             {st[0], st[1], st[2]});
+    x = at::cat({x.to(skips[n - 2 - d].scalar_type()), skips[n - 2 - d]}, 1);
     skips[n - 2 - d] = at::Tensor();  // release the skip as soon as it is used
     for (int layer : decoder_layers_[d]) x = RunLayer(layers_[layer], x);
     if (all_outputs || d + 2 == n) outputs.push_back(RunLayer(layers_[seg_layers_[d]], x));

@@ -95,6 +95,13 @@ class UNet {
   void SetPrecision(Precision precision);
   Precision precision() const { return precision_; }
 
+  // Mixed-precision training (off by default): convolutions cast their input and the float32
+  // master weights to bf16 inside the autograd graph, so gradients reach the float32 weights;
+  // transposed convolutions, instance norm and the logits stay float32. Independent of
+  // SetPrecision, which serves inference without gradients.
+  void SetMixedPrecisionTraining(bool on) { mixed_bf16_ = on; }
+  bool mixed_precision_training() const { return mixed_bf16_; }
+
  private:
   struct Layer;
   struct Block;
@@ -118,6 +125,7 @@ class UNet {
   std::vector<std::vector<int>> decoder_layers_;
   std::vector<int> seg_layers_;
   Precision precision_ = Precision::kFloat32;
+  bool mixed_bf16_ = false;
 };
 
 }  // namespace amdrn::seg

@@ -110,5 +110,38 @@ TEST(NetworkTest, Bf16InferenceStaysCloseToFloat) {
   EXPECT_GT(ref.argmax(1).eq(low.argmax(1)).to(at::kFloat).mean().item<double>(), 0.9);
 }
 
+// Mixed-precision training on both network classes: deep-supervision logits in float32 close
+// to the float32 ones, and a backward pass that reaches every float32 weight.
+TEST(NetworkTest, MixedPrecisionTrainingRunsBothClasses) {
+  for (const char* name : {"PlainConvUNet", "ResidualEncoderUNet"}) {
+    auto net = UNet::Create(TinySpec(name), 3);
+    ASSERT_TRUE(net.ok()) << name;
+    at::Tensor x = torch::randn({2, 1, 8, 16, 16});
+    std::vector<at::Tensor> ref;
+    {
+      torch::NoGradGuard no_grad;
+      ref = (*net)->ForwardDeepSupervision(x);
+    }
+    (*net)->SetMixedPrecisionTraining(true);
+    std::vector<at::Tensor> low = (*net)->ForwardDeepSupervision(x);
+    ASSERT_EQ(low.size(), ref.size()) << name;
+    at::Tensor loss = torch::zeros({});
+    for (size_t i = 0; i < low.size(); ++i) {
+      EXPECT_EQ(low[i].scalar_type(), at::kFloat) << name;
+      double rel = (low[i] - ref[i]).abs().max().item<double>() /
+                   ref[i].abs().max().item<double>();
+      EXPECT_LT(rel, 0.1) << name << " output " << i;
+      loss = loss + low[i].square().mean();
+    }
+    loss.backward();
+    for (const auto& [param, tensor] : (*net)->named_parameters()) {
+      EXPECT_EQ(tensor.scalar_type(), at::kFloat) << name << " " << param;
+      if (param.find("seg_layers") != std::string::npos) continue;
+      ASSERT_TRUE(tensor.grad().defined()) << name << " " << param;
+      EXPECT_EQ(tensor.grad().scalar_type(), at::kFloat) << name << " " << param;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace amdrn::seg

@@ -229,6 +229,7 @@ Status TrainFold(const RunContext& ctx, const TrainRunOptions& o, int fold) {
   DatasetSource source(train_data, val_data, LoaderOptions(ctx, o.seed), o.data_threads);
 
   AMDRN_ASSIGN_OR_RETURN(auto net, UNet::Create(ctx.desc.spec, o.seed));
+  net->SetMixedPrecisionTraining(o.bf16);
   TrainerOptions t;
   t.num_epochs = ctx.epochs;
   t.iterations_per_epoch = ctx.iterations;
@@ -242,10 +243,12 @@ Status TrainFold(const RunContext& ctx, const TrainRunOptions& o, int fold) {
                          {"configuration", o.configuration},
                          {"budget", {{"epochs", t.num_epochs}, {"iterations_per_epoch", t.iterations_per_epoch},
                                      {"val_iterations", t.val_iterations}}},
-                         {"seed", o.seed}};
+                         {"seed", o.seed},
+                         {"precision", o.bf16 ? "mixed bf16" : "float32"}};
   AMDRN_LOG(Info) << "fold " << fold << ": " << train_ids.size() << " training / " << val_ids.size()
                   << " validation cases, " << net->NumParameters() << " parameters, " << t.num_epochs
-                  << " epochs x " << t.iterations_per_epoch << " iterations";
+                  << " epochs x " << t.iterations_per_epoch << " iterations"
+                  << (o.bf16 ? ", mixed bf16" : "");
   AMDRN_RETURN_IF_ERROR(trainer.Run(&source, fold_dir, o.resume, meta));
   if (!PathExists(fold_dir + "/checkpoint_final.pt")) return OkStatus();  // stopped early
   if (trainer.epoch() == 0) {  // finished in an earlier run: load the final weights
@@ -253,6 +256,7 @@ Status TrainFold(const RunContext& ctx, const TrainRunOptions& o, int fold) {
     AMDRN_RETURN_IF_ERROR(net->LoadStateDict(ckpt.weights));
   }
   if (!o.final_validation) return OkStatus();
+  net->SetMixedPrecisionTraining(false);  // validation predicts like `seg predict` (float32)
   return ValidateFold(ctx, o, *net, val_ids, fold_dir);
 }
 

@@ -29,6 +29,7 @@ struct TrainRunOptions {
   uint64_t seed = 0;
   int data_threads = 1;                // background batch producers
   bool final_validation = true;        // sliding-window validation of the fold's val cases
+  bool bf16 = false;                   // mixed-precision training (UNet::SetMixedPrecisionTraining)
   bool quiet = false;
 };
 
