@@ -87,8 +87,9 @@ int RunSegTrain(int argc, char** argv) {
                  "Background threads producing augmented batches (0: in the training thread)")
       ->capture_default_str();
   app.add_flag("--bf16", o.bf16,
-               "Mixed-precision training: convolutions in bf16 with float32 master weights, "
-               "norms and loss. Fast only on CPUs with native bf16 (AVX512_BF16 or AMX)");
+               "Mixed-precision training: bf16 convolutions and activations, float32 master "
+               "weights, norm statistics and loss. Fast only on CPUs with native bf16 "
+               "(AVX512_BF16 or AMX)");
   bool no_validation = false;
   app.add_flag("--no-validation", no_validation,
                "Skip the final sliding-window validation and post-processing choice");
