@@ -403,12 +403,7 @@ void BenchTraining(const Args& a, const std::string& tmp_dir) {
                               : config.status().ToString().c_str());
       return;
     }
-    auto planned = NetworkSpecFromArchitecture(config->json.at("architecture"), channels, classes);
-    if (!planned.ok()) {
-      std::printf("train: %s\n", planned.status().ToString().c_str());
-      return;
-    }
-    spec = *planned;
+    spec = NetworkSpecFromPlans(config->architecture, channels, classes);
     batch = config->batch_size;
     for (int d = 0; d < 3; ++d) p[d] = config->patch_size[d];
     what = "the planned 3d_fullres U-Net";

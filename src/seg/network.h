@@ -95,12 +95,12 @@ class UNet {
   void SetPrecision(Precision precision);
   Precision precision() const { return precision_; }
 
-  // Mixed-precision training (off by default): convolutions cast their input and the float32
-  // master weights to bf16 inside the autograd graph, so gradients reach the float32 weights;
-  // transposed convolutions, instance norm and the logits stay float32. Independent of
-  // SetPrecision, which serves inference without gradients.
+  // Mixed-precision training (off by default), like torch.autocast("cpu", bfloat16):
+  // convolutions cast their input and the float32 master weights to bf16 inside the autograd
+  // graph, so gradients reach the float32 weights; activations stay bf16 through instance norm
+  // (float32 statistics) and LeakyReLU; transposed convolutions and the logits are float32.
+  // Independent of SetPrecision, which serves inference without gradients.
   void SetMixedPrecisionTraining(bool on) { mixed_bf16_ = on; }
-  bool mixed_precision_training() const { return mixed_bf16_; }
 
  private:
   struct Layer;
